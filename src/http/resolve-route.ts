@@ -1,0 +1,62 @@
+import { methodNotAllowed, notFound, HttpError } from '../errors/http-error';
+import type { InteractionContext, ResourceRequest, ResourceResponse } from '../interactions/interaction-context';
+import { createResource } from '../interactions/create-resource';
+import { deleteOne } from '../interactions/delete-resource';
+import { patchOne } from '../interactions/patch-resource';
+import { readHistoryBundle } from '../interactions/read-history';
+import { readOne, readOneVersion } from '../interactions/read-resource';
+import { updateOne } from '../interactions/update-resource';
+import type { ResourceRegistry } from '../schema/resource-registry';
+
+export type Interaction = (ctx: InteractionContext, req: ResourceRequest) => Promise<ResourceResponse>;
+
+export interface Route {
+  /** The operation id policies see, e.g. FhirRead on /fhir/*, Read on /<Type>. */
+  operation: string;
+  interaction: Interaction;
+  resourceType?: string;
+  id?: string;
+  versionId?: string;
+}
+
+type Shape = 'type' | 'instance' | 'type-history' | 'instance-history' | 'version';
+
+/** The routing table: path shape × method → operation. */
+const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
+  type: { POST: ['Create', createResource] },
+  instance: { GET: ['Read', readOne], PUT: ['Update', updateOne], PATCH: ['Patch', patchOne], DELETE: ['Delete', deleteOne] },
+  'type-history': { GET: ['History', readHistoryBundle] },
+  'instance-history': { GET: ['History', readHistoryBundle] },
+  version: { GET: ['Vread', readOneVersion] },
+};
+
+function shapeOf(rest: string[]): Shape | undefined {
+  if (rest.length === 0) return 'type';
+  if (rest.length === 1) return rest[0] === '_history' ? 'type-history' : 'instance';
+  if (rest.length === 2 && rest[1] === '_history') return 'instance-history';
+  if (rest.length === 3 && rest[1] === '_history') return 'version';
+  return undefined;
+}
+
+/** segments: the path after /fhir (or after / for the stored style), already decoded. */
+export function resolveRoute(method: string, segments: string[], fhir: boolean, registry: ResourceRegistry): Route {
+  const [resourceType, ...rest] = segments;
+  if (!resourceType) throw notFound('No resource type in the path');
+  if (!registry.isResourceType(resourceType)) throw notFound(`Unknown resource type '${resourceType}'`);
+  const shape = shapeOf(rest);
+  if (!shape) throw notFound(`No such path under ${resourceType}`);
+  const row = TABLE[shape];
+  const entry = row[method === 'HEAD' ? 'GET' : method];
+  if (!entry) {
+    const error = methodNotAllowed(`${method} is not allowed on this path; allowed: ${Object.keys(row).join(', ')}`);
+    throw new HttpError(error.status, 'not-supported', error.message, undefined, { allow: Object.keys(row).join(', ') });
+  }
+  const [name, interaction] = entry;
+  return {
+    operation: fhir ? `Fhir${name}` : name,
+    interaction,
+    resourceType,
+    id: shape === 'type' || shape === 'type-history' ? undefined : rest[0],
+    versionId: shape === 'version' ? rest[2] : undefined,
+  };
+}

@@ -1,0 +1,21 @@
+import { conflict, preconditionFailed } from '../errors/http-error';
+import { findMatches } from '../search/find-matches';
+import { insertResource } from '../store/resource-store';
+import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import { prepareResource } from './prepare-resource';
+import { respondWithVersion } from './respond-with-version';
+
+/** POST /<Type>: 201; a client-supplied id is kept, a taken one is 409. If-None-Exist: 0 / 1 / many. */
+export async function createResource(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+  const resourceType = req.resourceType!;
+  const condition = req.headers['if-none-exist'];
+  if (condition) {
+    const matches = await findMatches(ctx.q, resourceType, new URLSearchParams(condition.replace(/^.*\?/, '')));
+    if (matches.length > 1) throw preconditionFailed(`If-None-Exist matched ${matches.length} or more ${resourceType} resources`);
+    if (matches.length === 1) return respondWithVersion(ctx, req, matches[0], 200);
+  }
+  const prepared = await prepareResource(ctx, resourceType, req.body, undefined);
+  const version = await insertResource(ctx.q, resourceType, prepared.id, prepared.resource);
+  if (!version) throw conflict(`${resourceType}/${prepared.id} already exists`, 'duplicate');
+  return respondWithVersion(ctx, req, version, 201);
+}

@@ -1,0 +1,59 @@
+import type { Config } from '../config/load-config';
+import type { Database, Queryable } from '../db/database';
+import type { Logger } from '../log/logger';
+import type { ResourceRegistry } from '../schema/resource-registry';
+import type { ResourceValidator } from '../schema/validate-resource';
+import type { StoredVersion } from '../store/resource-store';
+import type { ResourceHooks } from './resource-hooks';
+
+/** Long-lived parts of a running server, made once at start and passed in explicitly. */
+export interface Services {
+  readonly config: Config;
+  readonly db: Database;
+  readonly registry: ResourceRegistry;
+  readonly validator: ResourceValidator;
+  readonly logger: Logger;
+  readonly hooks: ResourceHooks;
+}
+
+/**
+ * How resources look on the wire for one path style: FHIR (`/fhir/*`, references as
+ * {"reference": "Type/id"}) or the stored format (`/<Type>`, references as {"id", "resourceType"}).
+ */
+export interface ResourceFormat {
+  readonly name: 'fhir' | 'stored';
+  /** Absolute base URL of this path style, e.g. http://localhost:8080/fhir */
+  readonly base: string;
+  /** Wire body → stored format (references converted); the input is not modified. */
+  toStored(body: Record<string, unknown>): Record<string, unknown>;
+  /** A stored version → the wire representation with id, resourceType and meta. */
+  present(version: StoredVersion): Record<string, unknown>;
+}
+
+export interface InteractionContext {
+  readonly services: Services;
+  /** The database, or the open transaction when the interaction runs inside a bundle. */
+  readonly q: Queryable;
+  readonly format: ResourceFormat;
+}
+
+/** A request as the interactions see it: no Express, no sockets. */
+export interface ResourceRequest {
+  method: string;
+  resourceType?: string;
+  id?: string;
+  versionId?: string;
+  /** Query parameters; a repeated parameter has several values. */
+  query: Record<string, string[]>;
+  /** Lowercased header names. */
+  headers: Record<string, string | undefined>;
+  body: unknown;
+  /** Media type of the body without parameters, e.g. application/json-patch+json. */
+  contentType?: string;
+}
+
+export interface ResourceResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}

@@ -1,0 +1,28 @@
+import type { Queryable } from '../db/database';
+import { gone, notFound } from '../errors/http-error';
+import { readLatestVersion, readResource, readVersion, type StoredVersion } from '../store/resource-store';
+import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import { versionHeaders } from './version-headers';
+
+/** The current version, or 410 when the latest version is a deletion, or 404. */
+export async function loadCurrent(q: Queryable, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion> {
+  const version = await readResource(q, resourceType, id, forUpdate);
+  if (version) return version;
+  const latest = await readLatestVersion(q, resourceType, id);
+  if (latest?.status === 'deleted') throw gone(`${resourceType}/${id} was deleted`);
+  throw notFound(`${resourceType}/${id} not found`);
+}
+
+export async function readOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+  const version = await loadCurrent(ctx.q, req.resourceType!, req.id!);
+  return { status: 200, headers: versionHeaders(ctx.format, version), body: ctx.format.present(version) };
+}
+
+export async function readOneVersion(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+  const { resourceType, id, versionId } = req as Required<ResourceRequest>;
+  const txid = /^\d{1,15}$/.test(versionId) ? Number(versionId) : undefined;
+  const version = txid === undefined ? undefined : await readVersion(ctx.q, resourceType, id, txid);
+  if (!version) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
+  if (version.status === 'deleted') throw gone(`Version ${versionId} of ${resourceType}/${id} is its deletion`);
+  return { status: 200, headers: versionHeaders(ctx.format, version), body: ctx.format.present(version) };
+}

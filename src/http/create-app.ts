@@ -72,7 +72,9 @@ export function createApp(services: Services): express.Express {
       body: parseBody(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type')),
       contentType,
     };
-    const response = await handleResourceRequest(services, fhir ? formats.fhir : formats.stored, path, request);
+    // authenticate(services, req) → auth plugs in here (authentication issue).
+    const auth = {};
+    const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth }, path, request);
     send(res, response.status, response.body, wire, fhir, response.headers);
   });
 

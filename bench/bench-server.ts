@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import pg from 'pg';
+
+/** Shared by the benchmarks: a fresh database, a real server process on loopback, and cleanup. */
+export const DB_SERVER = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ROOT_SECRET = 'bench-root-secret-0123456789abcdef';
+export const ROOT_BASIC = `Basic ${Buffer.from(`root:${ROOT_SECRET}`).toString('base64')}`;
+
+export function databaseUrl(name: string): string {
+  const url = new URL(DB_SERVER);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DB_SERVER });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BenchServer {
+  url: string;
+  dbUrl: string;
+  process: ChildProcess;
+  /** Peak resident set size of the server process so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `src/main.ts` as its own Node process on a new database; resolves when /health answers. */
+export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  const dbName = `lockbox_bench_${process.pid}_${Date.now()}`;
+  await admin(`create database "${dbName}"`);
+  const dbUrl = databaseUrl(dbName);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, BOX_WEB_BASE_URL: url, BOX_LOG_LEVEL: 'warn', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_DB_POOL_SIZE: '10', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('server did not become healthy within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    dbUrl,
+    process: child,
+    peakRssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      await admin(`drop database if exists "${dbName}" with (force)`);
+    },
+  };
+}
+
+export interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `op` from `concurrency` loops for `seconds`; the same figures autocannon prints. */
+export async function loop(name: string, seconds: number, concurrency: number, op: (worker: number, i: number) => Promise<void>): Promise<Figures> {
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const t0 = performance.now();
+        await op(worker, i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { name, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+export function printTable(rows: Array<Figures & { ratio?: string }>): void {
+  console.log('\n| scenario | req/s | p50 ms | p99 ms | ratio |');
+  console.log('| --- | ---: | ---: | ---: | --- |');
+  for (const row of rows) console.log(`| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ratio ?? ''} |`);
+}

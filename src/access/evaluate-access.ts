@@ -1,0 +1,52 @@
+import type { CompiledPolicy, PolicyRuntime } from './compile-policy';
+import type { Decision } from './decision';
+import type { PolicyIndex } from './policy-index';
+import type { PolicyRequest } from './policy-request';
+
+export interface AccessContext extends PolicyRuntime {
+  /** The caller's Role resources (each with its `name`); a roleName policy sees the matching one as `role`. */
+  roles?: ReadonlyArray<Record<string, unknown>>;
+}
+
+export interface AccessResult {
+  allowed: boolean;
+  /** Id of the policy that allowed. */
+  decidedBy?: string;
+  /** Every decision taken, in order, up to the one that allowed: what the debug output shows. */
+  trace: Decision[];
+}
+
+/**
+ * Default deny: the request is allowed when one of its candidate policies allows, and the first
+ * that does decides (there are no deny rules, so the order changes only which policy is named).
+ * The caller is found from `request.user.id`, `request.client.id` and `request.operation.id`.
+ */
+export async function evaluateAccess(index: PolicyIndex, request: PolicyRequest, context: AccessContext = {}): Promise<AccessResult> {
+  const roles = context.roles ?? [];
+  const candidates = index.candidates({
+    userId: idOf(request.user),
+    clientId: idOf(request.client),
+    operationId: request.operation?.id,
+    roleNames: roles.map((role) => role.name).filter((name): name is string => typeof name === 'string'),
+  });
+  const trace: Decision[] = [];
+  for (const policy of candidates) {
+    const seen = policy.roleName === undefined ? [request] : requestsFor(policy, request, roles);
+    for (const one of seen) {
+      const decision = await policy.evaluate(one, context);
+      trace.push(decision);
+      if (decision.effect === 'allow') return { allowed: true, decidedBy: policy.id, trace };
+    }
+  }
+  return { allowed: false, trace };
+}
+
+/** A roleName policy is evaluated once per Role of that name the caller has, with it as `role`. */
+function requestsFor(policy: CompiledPolicy, request: PolicyRequest, roles: ReadonlyArray<Record<string, unknown>>): PolicyRequest[] {
+  const matching = roles.filter((role) => role.name === policy.roleName);
+  return matching.length ? matching.map((role) => ({ ...request, role })) : [request];
+}
+
+function idOf(resource: Record<string, unknown> | undefined): string | undefined {
+  return typeof resource?.id === 'string' ? resource.id : undefined;
+}

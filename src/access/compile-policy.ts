@@ -165,7 +165,8 @@ function compileComplex(config: Record<string, unknown>, at: string, policyId: s
   const kind = config.and !== undefined ? 'and' : 'or';
   const list = config[kind];
   if (!Array.isArray(list) || list.length === 0) {
-    problems.push({ expression: `${at}.${kind}`, message: config.and === undefined && config.or === undefined ? 'the complex engine needs an and or an or list of rules' : `${kind} must be a non-empty list of rules` });
+    if (config.and === undefined && config.or === undefined) problems.push({ expression: at, message: 'the complex engine needs an and or an or list of rules' });
+    else problems.push({ expression: `${at}.${kind}`, message: `${kind} must be a non-empty list of rules` });
     return { engine: 'complex', isAsync: false, evaluate: () => ({ effect: 'not-applicable', policyId, engine: 'complex', explanation: { message: 'unusable' } }) };
   }
   const rules = list.map((item, i) => {

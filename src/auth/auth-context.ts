@@ -1,6 +1,6 @@
 /**
- * Who is calling, as the authentication stage found it. Empty until credentials are presented.
- * (Filled by the authentication issue; read by authorization and by interactions that need it.)
+ * Who is calling, as the authentication stage found it. Empty when no credentials were presented.
+ * Read by authorization and by the interactions that need the caller.
  */
 export interface AuthContext {
   user?: { id: string; resource: Record<string, unknown> };
@@ -9,4 +9,6 @@ export interface AuthContext {
   /** Claims of a verified JWT, when the credential was one. */
   claims?: Record<string, unknown>;
   scope?: string[];
+  /** How the caller proved itself. */
+  method?: 'bearer' | 'basic' | 'cookie';
 }

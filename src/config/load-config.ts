@@ -13,6 +13,25 @@ export interface Config {
   readonly baseUrl: string;
   readonly bodyLimitBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly auth: AuthSettings;
+}
+
+export interface AuthSettings {
+  /** Secret of the bootstrap Client `root`; generated and printed once when unset on first start. */
+  readonly rootClientSecret: string | undefined;
+  /** Password of the bootstrap User `admin`; generated and printed once when unset on first start. */
+  readonly adminPassword: string | undefined;
+  /** PEM signing key pair; when unset, keys are generated once and kept in the database. */
+  readonly keysPrivatePem: string | undefined;
+  readonly keysPublicPem: string | undefined;
+  readonly bcryptCost: number;
+  /** Failed logins per user name, and per client address, before further attempts are refused. */
+  readonly maxFailuresPerUser: number;
+  readonly maxFailuresPerAddress: number;
+  /** How long failures are remembered and how long a throttled name or address waits (seconds). */
+  readonly throttleWindowSeconds: number;
+  /** How long a retired signing key stays in the JWKS (seconds): at least the longest token lifetime. */
+  readonly retiredKeyTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -56,8 +75,20 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function pem(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  // Env files often carry PEM with literal \n sequences instead of line breaks.
+  const text = raw.includes('\\n') ? raw.replaceAll('\\n', '\n') : raw;
+  if (!/-----BEGIN [A-Z ]+-----/.test(text)) throw new ConfigError(`${name} must be a PEM key`);
+  return text;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
+  if (Boolean(env.BOX_SECURITY_AUTH_KEYS_PRIVATE) !== Boolean(env.BOX_SECURITY_AUTH_KEYS_PUBLIC)) {
+    throw new ConfigError('BOX_SECURITY_AUTH_KEYS_PRIVATE and BOX_SECURITY_AUTH_KEYS_PUBLIC must be set together');
+  }
   return Object.freeze({
     port,
     databaseUrl: env.DATABASE_URL || undefined,
@@ -66,5 +97,17 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl: url(env, 'BOX_WEB_BASE_URL', `http://localhost:${port}`),
     bodyLimitBytes: byteSize(env, 'BOX_HTTP_MAX_BODY_SIZE', 10 * 1024 ** 2),
     logLevel: oneOf(env, 'BOX_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    auth: Object.freeze({
+      rootClientSecret: env.BOX_ROOT_CLIENT_SECRET || undefined,
+      adminPassword: env.BOX_ADMIN_PASSWORD || undefined,
+      keysPrivatePem: pem(env, 'BOX_SECURITY_AUTH_KEYS_PRIVATE'),
+      keysPublicPem: pem(env, 'BOX_SECURITY_AUTH_KEYS_PUBLIC'),
+      // bcrypt accepts 4..31; below 10 is for tests only.
+      bcryptCost: integer(env, 'BOX_AUTH_BCRYPT_COST', 10, 4, 31),
+      maxFailuresPerUser: integer(env, 'BOX_AUTH_MAX_FAILED_LOGINS', 5, 1, 1_000_000),
+      maxFailuresPerAddress: integer(env, 'BOX_AUTH_MAX_FAILED_LOGINS_PER_ADDRESS', 50, 1, 1_000_000),
+      throttleWindowSeconds: integer(env, 'BOX_AUTH_THROTTLE_WINDOW', 300, 1, 86_400),
+      retiredKeyTtlSeconds: integer(env, 'BOX_AUTH_RETIRED_KEY_TTL', 7 * 86_400, 0, 366 * 86_400),
+    }),
   });
 }

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { authenticateRequest } from '../auth/authenticate-request';
 import { badRequest } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import { fhirFormat, storedFormat } from '../interactions/resource-formats';
 import type { ResourceRequest, Services } from '../interactions/interaction-context';
+import { NO_STORE } from '../oauth/auth-request';
+import { OAuthError } from '../oauth/oauth-error';
+import { createAuthRouter } from './create-auth-router';
 import { handleResourceRequest, type ParsedPath } from './handle-resource-request';
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
 import { toHttpError } from './render-error';
+import { isSearchPost, mergeFormParameters } from '../search/merge-form-parameters';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -56,6 +61,7 @@ export function createApp(services: Services): express.Express {
   app.get('/health', (_req, res) => void res.json({ status: 'pass' }));
 
   app.use(express.raw({ type: () => true, limit: config.bodyLimitBytes }));
+  app.use(createAuthRouter(services));
 
   app.use(async (req: Request, res: Response) => {
     const fhir = req.path === '/fhir' || req.path.startsWith('/fhir/');
@@ -64,24 +70,27 @@ export function createApp(services: Services): express.Express {
     const wire = negotiateFormat(query._format?.[0], req.get('accept'));
     res.locals.wire = wire;
     const path = parsePath(req.path);
+    // POST /<Type>/_search: form-encoded parameters join the query string's (FHIR search.html#search).
+    if (isSearchPost(req.method, path.segments)) mergeFormParameters(query, req.body, req.get('content-type'));
     const contentType = mediaTypeOf(req.get('content-type'));
     const request: ResourceRequest = {
       method: req.method,
       query,
       headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
-      body: parseBody(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type')),
+      body: parseBody(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type'), isSearchPost(req.method, path.segments)),
       contentType,
     };
-    // authenticate(services, req) → auth plugs in here (authentication issue).
-    const auth = {};
+    const auth = await authenticateRequest(services, request.headers);
     const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth }, path, request);
     send(res, response.status, response.body, wire, fhir, response.headers);
   });
 
-  // One renderer for every error: an OperationOutcome with the right status; never a stack trace.
+  // One renderer for every error: an OperationOutcome with the right status (RFC 6749 §5.2 JSON for
+  // the OAuth endpoints); never a stack trace.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.locals.requestId as string;
     const wire = (res.locals.wire as WireFormat | undefined) ?? 'json';
+    if (error instanceof OAuthError) return void res.status(error.status).set({ ...NO_STORE, ...error.headers }).json({ error: error.error, error_description: error.description });
     const known = toHttpError(error);
     if (known) return send(res, known.status, toOperationOutcome(known.issues), wire, Boolean(res.locals.fhir), known.headers);
     logger.log('error', 'unexpected error', { requestId, method: req.method, path: req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });

@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/auth-context';
+import type { AuthRuntime } from '../auth/auth-runtime';
 import type { Config } from '../config/load-config';
 import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../log/logger';
@@ -15,6 +16,8 @@ export interface Services {
   readonly validator: ResourceValidator;
   readonly logger: Logger;
   readonly hooks: ResourceHooks;
+  /** Signing keys and login throttling. */
+  readonly auth: AuthRuntime;
 }
 
 /**

@@ -6,6 +6,11 @@ import { runMigrations } from '../db/run-migrations';
 import { createApp } from '../http/create-app';
 import type { Services } from '../interactions/interaction-context';
 import { createResourceHooks } from '../interactions/resource-hooks';
+import { createAuthRuntime } from '../auth/auth-runtime';
+import { clientSecretHook } from '../auth/client-secret-hook';
+import { ensureAuthIndexes } from '../auth/ensure-auth-indexes';
+import { ensureBootstrapIdentities } from '../auth/ensure-bootstrap-identities';
+import { userPasswordHook } from '../auth/user-password-hook';
 import { createLogger, type Logger } from '../log/logger';
 import { loadRegistry } from '../schema/resource-registry';
 import { createValidator } from '../schema/validate-resource';
@@ -15,15 +20,29 @@ export interface RunningServices extends Services {
 }
 
 /** Opens the database, applies migrations and assembles the services; no socket yet. */
-export async function createServices(config: Config, options: { db?: Database; logger?: Logger } = {}): Promise<RunningServices> {
+export interface ServiceOptions {
+  db?: Database;
+  logger?: Logger;
+  /** Where generated bootstrap credentials are shown once; stderr by default, never the log. */
+  print?: (text: string) => void;
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<RunningServices> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = loadRegistry();
   const db = options.db ?? (await openDatabase(config));
   const applied = await runMigrations(db, registry.resourceTypes);
   if (applied.length) logger.log('info', 'migrations applied', { count: applied.length });
   const validator = createValidator(registry);
-  const hooks = createResourceHooks();
-  return { config, db, registry, validator, logger, hooks, close: () => db.close() };
+  const hooks = createResourceHooks(
+    { User: [userPasswordHook(config.auth.bcryptCost)], Client: [clientSecretHook] },
+    // Hashes are never presented: not by read, search, history or bundles.
+    { User: ['password'], Client: ['secret'], Session: ['access_token', 'refresh_token', 'authorization_code'] },
+  );
+  await ensureAuthIndexes(db);
+  await ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`)));
+  const auth = await createAuthRuntime(db, config.auth);
+  return { config, db, registry, validator, logger, hooks, auth, close: () => db.close() };
 }
 
 export async function listen(services: RunningServices): Promise<Server> {

@@ -1,0 +1,25 @@
+import bcrypt from 'bcrypt';
+import type { AuthSettings } from '../config/load-config';
+import type { Database } from '../db/database';
+import { newRandomToken } from './hash-secret';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { loadSigningKeys, type SigningKeys } from './signing-keys';
+
+/** The authentication parts of a running server that hold state: keys, throttle, a dummy hash. */
+export interface AuthRuntime {
+  readonly keys: SigningKeys;
+  readonly throttle: LoginThrottle;
+  /**
+   * A bcrypt hash of nothing anyone knows, at the configured cost: compared against when the user
+   * does not exist, so a wrong user name takes as long as a wrong password.
+   */
+  readonly dummyPasswordHash: string;
+}
+
+export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
+  return {
+    keys: await loadSigningKeys(db, settings),
+    throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
+    dummyPasswordHash: await bcrypt.hash(newRandomToken(), settings.bcryptCost),
+  };
+}

@@ -1,0 +1,87 @@
+import { HttpError } from '../errors/http-error';
+import type { Services } from '../interactions/interaction-context';
+import type { AuthContext } from './auth-context';
+import { hashSecret, isSameSecret } from './hash-secret';
+import { loadSession, whySessionIsDead, type LoadedSession } from './load-session';
+import { readCookie } from './read-cookie';
+
+type Headers = Record<string, string | undefined>;
+
+/** RFC 6750 §3: a refused bearer credential is answered with a Bearer challenge naming the error. */
+export function loginRequired(message: string, scheme: 'Bearer' | 'Basic' = 'Bearer', error = true): HttpError {
+  const challenge = scheme === 'Basic' ? 'Basic realm="lockbox", charset="UTF-8"' : `Bearer realm="lockbox"${error ? `, error="invalid_token", error_description="${message}"` : ''}`;
+  return new HttpError(401, 'login', message, undefined, { 'www-authenticate': challenge });
+}
+
+function contextOf(session: LoadedSession, method: AuthContext['method'], claims?: Record<string, unknown>): AuthContext {
+  const scope = session.resource.scope;
+  return {
+    user: session.user,
+    client: session.client,
+    session: { id: session.id, resource: session.resource },
+    claims,
+    scope: Array.isArray(scope) ? (scope as string[]) : [],
+    method,
+  };
+}
+
+function checkLive(session: LoadedSession | undefined, scheme: 'Bearer' | 'Basic' = 'Bearer'): LoadedSession {
+  if (!session) throw loginRequired('The token is not valid', scheme);
+  const dead = whySessionIsDead(session);
+  if (dead) throw loginRequired(dead, scheme);
+  return session;
+}
+
+/** Ours when it is three base64url parts: a JWS (RFC 7515 §7.1); anything else is opaque. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+async function authenticateBearer(services: Services, token: string): Promise<AuthContext> {
+  if (JWT_SHAPE.test(token)) {
+    const claims = await services.auth.keys.verify(token);
+    if (!claims || claims.iss !== services.config.baseUrl || typeof claims.sid !== 'string') throw loginRequired('The token is not valid');
+    if (typeof claims.exp === 'number' && claims.exp <= Date.now() / 1000) throw loginRequired('The token has expired');
+    const session = checkLive(await loadSession(services.db, 'id', claims.sid));
+    // A refresh replaces the session's jti: the JWT it replaced stops working with it.
+    if (session.resource.jti !== claims.jti) throw loginRequired('The token has been replaced');
+    return contextOf(session, 'bearer', claims);
+  }
+  return contextOf(checkLive(await loadSession(services.db, 'access_token', hashSecret(token))), 'bearer');
+}
+
+/** RFC 7617 Basic, with Client id:secret, for clients granted the `basic` type. */
+async function authenticateBasic(services: Services, encoded: string): Promise<AuthContext> {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw loginRequired('Malformed Basic credentials', 'Basic');
+  const id = decoded.slice(0, colon);
+  const secret = decoded.slice(colon + 1);
+  const { rows } = await services.db.query<{ id: string; resource: Record<string, unknown> }>('select id, resource from client where id = $1', [id]);
+  const client = rows[0];
+  // Hash and compare even for an unknown client, so timing does not reveal which ids exist.
+  const matches = isSameSecret(secret, client?.resource.secret ?? '0'.repeat(64));
+  const grants = client?.resource.grant_types;
+  if (!client || !matches || !Array.isArray(grants) || !grants.includes('basic') || client.resource.active === false) {
+    throw loginRequired('Invalid client credentials', 'Basic');
+  }
+  return { client, method: 'basic', scope: [] };
+}
+
+/**
+ * The authentication stage: credentials → who is calling. Authorization header first (Bearer or
+ * Basic), then the `asid` login cookie; nothing at all is an anonymous caller ({}). Presented but
+ * bad, expired or revoked credentials are refused here with 401, never treated as anonymous.
+ */
+export async function authenticateRequest(services: Services, headers: Headers): Promise<AuthContext> {
+  const authorization = headers.authorization?.trim();
+  if (authorization) {
+    const space = authorization.indexOf(' ');
+    const scheme = (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
+    const value = space < 0 ? '' : authorization.slice(space + 1).trim();
+    if (scheme === 'bearer' && value) return authenticateBearer(services, value);
+    if (scheme === 'basic' && value) return authenticateBasic(services, value);
+    throw loginRequired('Unsupported or empty Authorization header', 'Bearer', false);
+  }
+  const asid = readCookie(headers.cookie, 'asid');
+  if (asid) return contextOf(checkLive(await loadSession(services.db, 'access_token', hashSecret(asid))), 'cookie');
+  return {};
+}

@@ -1,0 +1,142 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { AuthSettings } from '../config/load-config';
+import type { Database, Queryable } from '../db/database';
+
+/**
+ * The RS256 keys our JWTs (access tokens, id_tokens) are signed with. Every process on one database
+ * loads the same keys from `signing_key`, so a token signed by one verifies in all. JWTs are signed
+ * and verified with node:crypto directly: the algorithm is fixed (RS256), so no `alg` from the token
+ * is ever trusted (RFC 8725 §3.1).
+ */
+export interface SigningKeys {
+  /** A compact JWS of the payload, signed with the current key. */
+  sign(payload: Record<string, unknown>): string;
+  /** The payload when the signature is ours and valid; undefined otherwise. Checks no claims. */
+  verify(token: string): Promise<Record<string, unknown> | undefined>;
+  /** The public keys, current first (RFC 7517). */
+  jwks(): { keys: JsonWebKey[] };
+  /** Reads the keys again (after a rotation by this or another process). */
+  reload(): Promise<void>;
+}
+
+interface KeyEntry {
+  kid: string;
+  publicJwk: JsonWebKey;
+  publicKey: KeyObject;
+  privateKey?: KeyObject;
+}
+
+/** RFC 7638 thumbprint of an RSA public key: the kid, stable for one key wherever it is loaded. */
+function thumbprint(jwk: JsonWebKey): string {
+  return createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+}
+
+function publicJwkOf(key: KeyObject, kid: string): JsonWebKey {
+  const { n, e, kty } = key.export({ format: 'jwk' });
+  return { kty, n, e, kid, use: 'sig', alg: 'RS256' };
+}
+
+function entryFromPem(privatePem: string, publicPem: string): KeyEntry {
+  const privateKey = createPrivateKey(privatePem);
+  const publicKey = createPublicKey(publicPem);
+  const kid = thumbprint(publicKey.export({ format: 'jwk' }));
+  return { kid, privateKey, publicKey, publicJwk: publicJwkOf(publicKey, kid) };
+}
+
+/** Adds a new current key; the previous ones are retired but keep verifying until they age out. */
+export async function rotateSigningKey(q: Queryable): Promise<string> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicJwk = publicKey.export({ format: 'jwk' });
+  const kid = thumbprint(publicJwk);
+  await q.query('update signing_key set retired_at = now() where retired_at is null', []);
+  await q.query('insert into signing_key (kid, private_jwk, public_jwk) values ($1, $2::jsonb, $3::jsonb)', [
+    kid,
+    JSON.stringify(privateKey.export({ format: 'jwk' })),
+    JSON.stringify(publicJwk),
+  ]);
+  return kid;
+}
+
+interface KeyRow {
+  kid: string;
+  private_jwk: JsonWebKey;
+  public_jwk: JsonWebKey;
+}
+
+/** Current key first, then retired ones still inside their verification window. */
+async function readKeys(db: Database, settings: AuthSettings): Promise<KeyEntry[]> {
+  const rows = await db.transaction(async (tx) => {
+    // One process generates the first key; the others wait and read it.
+    await tx.query('select pg_advisory_xact_lock($1)', [7_303_004]);
+    const select = `select kid, private_jwk, public_jwk from signing_key
+      where retired_at is null or retired_at > now() - make_interval(secs => $1)
+      order by retired_at is not null, created_at desc`;
+    let found = (await tx.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows;
+    if (found.length === 0) {
+      await rotateSigningKey(tx);
+      found = (await tx.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows;
+    }
+    return found;
+  });
+  return rows.map((row) => {
+    const publicKey = createPublicKey({ key: row.public_jwk, format: 'jwk' });
+    return { kid: row.kid, publicKey, privateKey: createPrivateKey({ key: row.private_jwk, format: 'jwk' }), publicJwk: publicJwkOf(publicKey, row.kid) };
+  });
+}
+
+const HEADER_CACHE = new Map<string, string>();
+
+function encodedHeader(kid: string): string {
+  let header = HEADER_CACHE.get(kid);
+  if (!header) HEADER_CACHE.set(kid, (header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid })).toString('base64url')));
+  return header;
+}
+
+/** Unknown kids trigger a reload at most this often, so garbage tokens cannot hammer the database. */
+const RELOAD_INTERVAL_MS = 5_000;
+
+export async function loadSigningKeys(db: Database, settings: AuthSettings): Promise<SigningKeys> {
+  const fixed = settings.keysPrivatePem && settings.keysPublicPem ? [entryFromPem(settings.keysPrivatePem, settings.keysPublicPem)] : undefined;
+  let entries = fixed ?? (await readKeys(db, settings));
+  let byKid = new Map(entries.map((entry) => [entry.kid, entry]));
+  let lastReload = Date.now();
+
+  async function reload(): Promise<void> {
+    if (fixed) return;
+    entries = await readKeys(db, settings);
+    byKid = new Map(entries.map((entry) => [entry.kid, entry]));
+    lastReload = Date.now();
+  }
+
+  return {
+    sign(payload) {
+      const current = entries[0];
+      const input = `${encodedHeader(current.kid)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+      return `${input}.${sign('sha256', Buffer.from(input), current.privateKey!).toString('base64url')}`;
+    },
+    async verify(token) {
+      const parts = token.split('.');
+      if (parts.length !== 3) return undefined;
+      let header: { alg?: unknown; kid?: unknown };
+      let payload: unknown;
+      try {
+        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+        if (header.alg !== 'RS256' || typeof header.kid !== 'string') return undefined;
+        let entry = byKid.get(header.kid);
+        if (!entry && Date.now() - lastReload > RELOAD_INTERVAL_MS) {
+          await reload();
+          entry = byKid.get(header.kid);
+        }
+        if (!entry) return undefined;
+        const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), entry.publicKey, Buffer.from(parts[2], 'base64url'));
+        if (!ok) return undefined;
+        payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      } catch {
+        return undefined;
+      }
+      return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+    },
+    jwks: () => ({ keys: entries.map((entry) => entry.publicJwk) }),
+    reload,
+  };
+}

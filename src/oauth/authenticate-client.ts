@@ -1,0 +1,72 @@
+import { isSameSecret } from '../auth/hash-secret';
+import type { Queryable } from '../db/database';
+import { invalidClient, invalidRequest } from './oauth-error';
+
+export interface PresentedClient {
+  id: string;
+  secret?: string;
+  usedBasic: boolean;
+}
+
+export interface AuthenticatedClient {
+  id: string;
+  resource: Record<string, unknown>;
+  /** Whether the client proved itself with its secret (a public client may not). */
+  withSecret: boolean;
+}
+
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/**
+ * RFC 6749 §2.3.1: client_secret_basic (id and secret form-encoded, then Basic) or
+ * client_secret_post; using both at once is refused.
+ */
+export function presentedClient(headers: Record<string, string | undefined>, params: Record<string, string>): PresentedClient | undefined {
+  const authorization = headers.authorization;
+  if (authorization && /^basic /i.test(authorization)) {
+    if (params.client_secret !== undefined) throw invalidRequest('Use one client authentication method, not Basic and client_secret together');
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw invalidClient('Malformed Basic credentials', true);
+    let id: string;
+    let secret: string;
+    try {
+      id = formDecode(decoded.slice(0, colon));
+      secret = formDecode(decoded.slice(colon + 1));
+    } catch {
+      throw invalidClient('Malformed Basic credentials', true);
+    }
+    if (params.client_id !== undefined && params.client_id !== id) throw invalidRequest('client_id does not match the Basic credentials');
+    return { id, secret, usedBasic: true };
+  }
+  if (params.client_id === undefined) return undefined;
+  return { id: params.client_id, secret: params.client_secret, usedBasic: false };
+}
+
+const NO_HASH = '0'.repeat(64);
+
+/**
+ * The client stage: the presented client exists, is active and, when it shows a secret or must,
+ * shows the right one. Every failure is the same invalid_client, whichever check failed.
+ */
+export async function authenticateClient(
+  q: Queryable,
+  presented: PresentedClient | undefined,
+  secretRequired: (client: Record<string, unknown>) => boolean,
+): Promise<AuthenticatedClient> {
+  if (!presented) throw invalidClient('Client authentication is required', false);
+  const { rows } = await q.query<{ id: string; resource: Record<string, unknown> }>('select id, resource from client where id = $1', [presented.id]);
+  const client = rows[0];
+  const fail = () => invalidClient('Client authentication failed', presented.usedBasic);
+  if (presented.secret !== undefined) {
+    // Compare even for an unknown client, so timing does not tell which client ids exist.
+    const ok = isSameSecret(presented.secret, client?.resource.secret ?? NO_HASH);
+    if (!client || !ok) throw fail();
+  } else if (!client || secretRequired(client.resource)) {
+    throw fail();
+  }
+  if (client.resource.active === false) throw fail();
+  return { id: client.id, resource: client.resource, withSecret: presented.secret !== undefined };
+}

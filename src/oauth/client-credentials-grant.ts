@@ -1,0 +1,19 @@
+import type { AuthenticatedClient } from './authenticate-client';
+import { checkAudience } from './check-audience';
+import { checkScope, parseScope } from './check-scope';
+import { grantSettingsOf } from './grant-settings';
+import type { TokenResponse } from './mint-tokens';
+import type { AuthRequest } from './auth-request';
+import { invalidClient } from './oauth-error';
+import { startSession } from './start-session';
+
+/** RFC 6749 §4.4: the client acts for itself, so it must be confidential (have proved its secret). */
+export async function clientCredentialsGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+  if (!client.withSecret) throw invalidClient('client_credentials requires the client secret', false);
+  const settings = grantSettingsOf(client.resource, 'client_credentials');
+  const scope = parseScope(req.params.scope);
+  checkScope(scope, client.resource);
+  checkAudience(req.params.audience, settings.audience);
+  const { response } = await startSession(req.services, req.services.db, { type: 'client_credentials', client, scope, audience: req.params.audience, settings });
+  return response;
+}

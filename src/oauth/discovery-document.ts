@@ -1,0 +1,25 @@
+/**
+ * RFC 8414 / OpenID Connect Discovery 1.0 metadata, listing only what this server implements:
+ * no authorization endpoint (so no response types), the three grants, Basic and post client
+ * authentication, RS256.
+ */
+export function discoveryDocument(issuer: string): Record<string, unknown> {
+  const authMethods = ['client_secret_basic', 'client_secret_post'];
+  return {
+    issuer,
+    token_endpoint: `${issuer}/auth/token`,
+    userinfo_endpoint: `${issuer}/auth/userinfo`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    revocation_endpoint: `${issuer}/auth/revoke`,
+    introspection_endpoint: `${issuer}/auth/introspect`,
+    grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    scopes_supported: ['openid'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'sid', 'preferred_username', 'email'],
+  };
+}

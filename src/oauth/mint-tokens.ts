@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { hashSecret, newRandomToken } from '../auth/hash-secret';
+import type { Services } from '../interactions/interaction-context';
+import type { GrantSettings } from './grant-settings';
+
+/**
+ * A JWT must carry `exp`; when the client sets no access_token_expiration, this is its lifetime.
+ * (Opaque tokens then never expire on their own, as in the reference product.)
+ */
+export const DEFAULT_JWT_LIFETIME_SECONDS = 3600;
+/** id_tokens are read once by the client at sign-in; they need not outlive that. */
+const ID_TOKEN_LIFETIME_SECONDS = 3600;
+
+export interface TokenSubject {
+  sessionId: string;
+  client: { id: string; resource: Record<string, unknown> };
+  user?: { id: string; resource: Record<string, unknown> };
+  scope: string[];
+  audience?: string;
+  settings: GrantSettings;
+  /** When the session (the login) started, in seconds since the epoch. */
+  authTime: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in?: number;
+  refresh_token?: string;
+  scope?: string;
+  id_token?: string;
+}
+
+export interface MintedTokens {
+  response: TokenResponse;
+  /** What the Session stores about these tokens: hashes and expiry times, never the tokens. */
+  sessionFields: Record<string, unknown>;
+}
+
+/** New access (and refresh, id) tokens for a session; used on every grant and on every refresh. */
+export function mintTokens(services: Services, subject: TokenSubject): MintedTokens {
+  const { settings, client, user, scope } = subject;
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = settings.token_format === 'jwt';
+  const lifetime = settings.access_token_expiration ?? (jwt ? DEFAULT_JWT_LIFETIME_SECONDS : undefined);
+  const exp = lifetime === undefined ? undefined : now + lifetime;
+  const jti = randomUUID();
+  const issuer = services.config.baseUrl;
+  const accessToken = jwt
+    ? services.auth.keys.sign({
+        iss: issuer,
+        sub: user?.id ?? client.id,
+        aud: subject.audience ?? issuer,
+        exp,
+        iat: now,
+        jti,
+        client_id: client.id,
+        scope: scope.join(' ') || undefined,
+        sid: subject.sessionId,
+      })
+    : newRandomToken();
+  const refreshToken = settings.refresh_token === true ? newRandomToken() : undefined;
+  const refreshExp = refreshToken && settings.refresh_token_expiration !== undefined ? now + settings.refresh_token_expiration : undefined;
+  // OpenID Connect Core §3.1.3.3: an id_token is about an end-user, so only user grants get one.
+  const idToken = user && scope.includes('openid')
+    ? services.auth.keys.sign({
+        iss: issuer,
+        sub: user.id,
+        aud: client.id,
+        exp: now + ID_TOKEN_LIFETIME_SECONDS,
+        iat: now,
+        auth_time: subject.authTime,
+        sid: subject.sessionId,
+        preferred_username: user.resource.userName,
+        email: user.resource.email,
+      })
+    : undefined;
+  return {
+    response: {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      ...(lifetime !== undefined ? { expires_in: lifetime } : {}),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      ...(scope.length ? { scope: scope.join(' ') } : {}),
+      ...(idToken ? { id_token: idToken } : {}),
+    },
+    sessionFields: {
+      access_token: hashSecret(accessToken),
+      jti,
+      exp,
+      refresh_token: refreshToken ? hashSecret(refreshToken) : undefined,
+      refresh_token_exp: refreshExp,
+    },
+  };
+}

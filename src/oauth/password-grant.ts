@@ -1,0 +1,19 @@
+import type { AuthenticatedClient } from './authenticate-client';
+import { checkAudience } from './check-audience';
+import { checkScope, parseScope } from './check-scope';
+import { grantSettingsOf } from './grant-settings';
+import type { TokenResponse } from './mint-tokens';
+import type { AuthRequest } from './auth-request';
+import { startSession } from './start-session';
+import { verifyUserPassword } from './verify-user-password';
+
+/** RFC 6749 §4.3: resource owner password credentials. */
+export async function passwordGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+  const settings = grantSettingsOf(client.resource, 'password');
+  const scope = parseScope(req.params.scope);
+  checkScope(scope, client.resource);
+  checkAudience(req.params.audience, settings.audience);
+  const user = await verifyUserPassword(req.services, req.services.db, { username: req.params.username, password: req.params.password, address: req.address });
+  const { response } = await startSession(req.services, req.services.db, { type: 'password', client, user, scope, audience: req.params.audience, settings });
+  return response;
+}

@@ -1,0 +1,67 @@
+import { hashSecret } from '../auth/hash-secret';
+import { loadSession, whySessionIsDead } from '../auth/load-session';
+import { updateResource } from '../store/resource-store';
+import type { AuthRequest } from './auth-request';
+import type { AuthenticatedClient } from './authenticate-client';
+import { checkScopeWithin, parseScope } from './check-scope';
+import { endSession } from './end-session';
+import { grantSettingsOf } from './grant-settings';
+import { mintTokens, type TokenResponse } from './mint-tokens';
+import { invalidGrant, invalidRequest } from './oauth-error';
+import { compact } from './start-session';
+
+/**
+ * RFC 6749 §6, with rotation: every refresh replaces the refresh token (and the access token).
+ * A refresh token that was already rotated away and comes back is a replay — the legitimate client
+ * and an attacker both hold it — so the whole session is revoked (RFC 9700 §4.14.2).
+ */
+export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+  const { services } = req;
+  const presented = req.params.refresh_token;
+  if (!presented) throw invalidRequest('refresh_token is required');
+  const hash = hashSecret(presented);
+  const session = await loadSession(services.db, 'refresh_token', hash);
+  if (!session) {
+    const { rows } = await services.db.query<{ session_id: string }>('select session_id from used_refresh_token where token_hash = $1', [hash]);
+    if (rows[0]) {
+      await endSession(services.db, rows[0].session_id);
+      throw invalidGrant('The refresh token was already used; the session is revoked');
+    }
+    throw invalidGrant('The refresh token is not valid');
+  }
+  const body = session.resource;
+  // RFC 6749 §10.4: a refresh token is bound to the client it was issued to.
+  if (session.client?.id !== client.id) throw invalidGrant('The refresh token was issued to another client');
+  const now = Math.floor(Date.now() / 1000);
+  if (body.active === false) throw invalidGrant('The session has ended');
+  if (typeof body.refresh_token_exp === 'number' && body.refresh_token_exp <= now) throw invalidGrant('The refresh token has expired');
+  // The access token's expiry does not matter here: refreshing an expired access token is the point.
+  const dead = whySessionIsDead({ ...session, resource: { ...body, exp: undefined } });
+  if (dead) throw invalidGrant(dead);
+  const granted = Array.isArray(body.scope) ? (body.scope as string[]) : [];
+  const requested = parseScope(req.params.scope);
+  checkScopeWithin(requested, granted);
+  const scope = requested.length ? requested : granted;
+  const settings = grantSettingsOf(client.resource, String(body.type));
+  const minted = mintTokens(services, {
+    sessionId: session.id,
+    client,
+    user: session.user,
+    scope,
+    audience: typeof body.audience === 'string' ? body.audience : undefined,
+    // The refresh token's own lifetime counts from the grant, not from each refresh.
+    settings: { ...settings, refresh_token: true, refresh_token_expiration: undefined },
+    authTime: Math.floor(new Date(String(body.start)).getTime() / 1000),
+  });
+  const rotated = compact({ ...body, ...minted.sessionFields, refresh_token_exp: body.refresh_token_exp, scope: scope.length ? scope : undefined });
+  const won = await services.db.transaction(async (tx) => {
+    // Conditional on the version read above: of two concurrent refreshes with one token, the
+    // second UPDATE finds the row changed and matches nothing.
+    const updated = await updateResource(tx, 'Session', session.id, rotated, session.txid);
+    if (!updated) return false;
+    await tx.query('insert into used_refresh_token (token_hash, session_id) values ($1, $2) on conflict do nothing', [hash, session.id]);
+    return true;
+  });
+  if (!won) throw invalidGrant('The refresh token was already used');
+  return minted.response;
+}

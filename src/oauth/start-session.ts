@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/database';
+import type { Services } from '../interactions/interaction-context';
+import { insertResource } from '../store/resource-store';
+import type { GrantSettings } from './grant-settings';
+import { mintTokens, type TokenResponse } from './mint-tokens';
+
+export interface SessionStart {
+  type: string;
+  client: { id: string; resource: Record<string, unknown> };
+  user?: { id: string; resource: Record<string, unknown> };
+  scope: string[];
+  audience?: string;
+  settings: GrantSettings;
+}
+
+/** Drops undefined fields: JSONB has no undefined, and absent reads better than null. */
+export function compact(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+
+/** One Session per grant, stored with its token hashes; returns the tokens for the response. */
+export async function startSession(services: Services, q: Queryable, start: SessionStart): Promise<{ id: string; response: TokenResponse }> {
+  const id = randomUUID();
+  const now = new Date();
+  const minted = mintTokens(services, { ...start, sessionId: id, authTime: Math.floor(now.getTime() / 1000) });
+  const session = compact({
+    type: start.type,
+    client: { id: start.client.id, resourceType: 'Client' },
+    user: start.user ? { id: start.user.id, resourceType: 'User' } : undefined,
+    scope: start.scope.length ? start.scope : undefined,
+    audience: start.audience,
+    start: now.toISOString(),
+    active: true,
+    ...minted.sessionFields,
+  });
+  await insertResource(q, 'Session', id, session);
+  return { id, response: minted.response };
+}

@@ -1,0 +1,37 @@
+import bcrypt from 'bcrypt';
+import type { Services } from '../interactions/interaction-context';
+import type { Queryable } from '../db/database';
+import { invalidGrant, invalidRequest } from './oauth-error';
+
+export interface VerifiedUser {
+  id: string;
+  resource: Record<string, unknown>;
+}
+
+/**
+ * User name (or e-mail) and password → the user. Throttled per name and per address; a missing
+ * user is compared against a dummy hash so it fails the same way in the same time as a wrong
+ * password. Inactivity is only revealed to someone who knows the password.
+ */
+export async function verifyUserPassword(services: Services, q: Queryable, login: { username?: string; password?: string; address?: string }): Promise<VerifiedUser> {
+  const { username, password, address } = login;
+  if (!username || password === undefined) throw invalidRequest('username and password are required');
+  const { throttle, dummyPasswordHash } = services.auth;
+  throttle.check(username, address);
+  const { rows } = await q.query<{ id: string; resource: Record<string, unknown> }>(
+    `select id, resource from "user"
+      where lower(resource->>'userName') = lower($1) or lower(resource->>'email') = lower($1)
+      order by (lower(resource->>'userName') = lower($1)) desc nulls last limit 1`,
+    [username],
+  );
+  const user = rows[0];
+  const hash = typeof user?.resource.password === 'string' ? user.resource.password : dummyPasswordHash;
+  const ok = await bcrypt.compare(password, hash);
+  if (!user || !ok || hash === dummyPasswordHash) {
+    throttle.recordFailure(username, address);
+    throw invalidGrant('Invalid user name or password');
+  }
+  throttle.recordSuccess(username);
+  if (user.resource.inactive === true) throw invalidGrant('User is inactive');
+  return user;
+}

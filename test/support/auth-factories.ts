@@ -22,7 +22,7 @@ export async function createUser(server: TestServer, body: Record<string, unknow
 }
 
 /** A token response from /auth/token for the given form parameters. */
-export async function requestToken(server: TestServer, params: Record<string, string>, basic?: { id: string; secret: string }) {
+export function requestToken(server: TestServer, params: Record<string, string>, basic?: { id: string; secret: string }) {
   const request = server.anonymous.post('/auth/token').type('form');
   if (basic) request.auth(basic.id, basic.secret);
   return request.send(params);

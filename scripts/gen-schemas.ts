@@ -7,10 +7,12 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultGeneratedDir, generateSchemaFiles } from '../src/schema/generate-schemas';
+import { generateSearchParameterFile, SEARCH_PARAMETERS_FILE } from '../src/search/generate-search-parameters';
 
 const outDir = process.argv[2] ? resolve(process.argv[2]) : defaultGeneratedDir;
 const started = performance.now();
 const files = generateSchemaFiles();
+files.set(SEARCH_PARAMETERS_FILE, generateSearchParameterFile(JSON.parse(files.get('types.json')!)));
 mkdirSync(outDir, { recursive: true });
 for (const existing of readdirSync(outDir)) {
   if (existing.endsWith('.json') && !files.has(existing)) rmSync(join(outDir, existing));

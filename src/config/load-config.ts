@@ -13,6 +13,8 @@ export interface Config {
   readonly baseUrl: string;
   readonly bodyLimitBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Largest _count a search may ask for (BOX_SEARCH_MAX_COUNT). */
+  readonly searchMaxCount: number;
   readonly auth: AuthSettings;
 }
 
@@ -97,6 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl: url(env, 'BOX_WEB_BASE_URL', `http://localhost:${port}`),
     bodyLimitBytes: byteSize(env, 'BOX_HTTP_MAX_BODY_SIZE', 10 * 1024 ** 2),
     logLevel: oneOf(env, 'BOX_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    searchMaxCount: integer(env, 'BOX_SEARCH_MAX_COUNT', 1000, 1, 100_000),
     auth: Object.freeze({
       rootClientSecret: env.BOX_ROOT_CLIENT_SECRET || undefined,
       adminPassword: env.BOX_ADMIN_PASSWORD || undefined,

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database';
+import { searchIndexSteps } from '../search/search-index-steps';
 
 const defaultSqlDir = fileURLToPath(new URL('../../sql/', import.meta.url));
 /** Any fixed number: every server process on one database serializes its migrations on it. */
@@ -25,6 +26,8 @@ export async function runMigrations(db: Database, resourceTypes: readonly string
       name: `resource-table:${type}`,
       sql: async () => template.replaceAll('{{table}}', tableName(type)).replaceAll('{{type}}', type),
     })),
+    // Search indexes (src/search/search-indexes.ts) once their tables exist.
+    ...searchIndexSteps(resourceTypes).map((step) => ({ name: step.name, sql: async () => step.sql })),
   ];
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);

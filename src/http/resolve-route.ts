@@ -6,6 +6,11 @@ import { patchOne } from '../interactions/patch-resource';
 import { readHistoryBundle } from '../interactions/read-history';
 import { readOne, readOneVersion } from '../interactions/read-resource';
 import { updateOne } from '../interactions/update-resource';
+import { processBundle } from '../bundles/process-bundle';
+import { readCapabilityStatement } from '../capability/read-capability-statement';
+import { conditionalDelete } from '../interactions/conditional-delete';
+import { conditionalUpdate } from '../interactions/conditional-update';
+import { searchResources } from '../interactions/search-resources';
 import type { ResourceRegistry } from '../schema/resource-registry';
 
 export type Interaction = (ctx: InteractionContext, req: ResourceRequest) => Promise<ResourceResponse>;
@@ -19,11 +24,12 @@ export interface Route {
   versionId?: string;
 }
 
-type Shape = 'type' | 'instance' | 'type-history' | 'instance-history' | 'version';
+type Shape = 'type' | 'type-search' | 'instance' | 'type-history' | 'instance-history' | 'version';
 
 /** The routing table: path shape × method → operation. */
 const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
-  type: { POST: ['Create', createResource] },
+  type: { GET: ['Search', searchResources], POST: ['Create', createResource], PUT: ['ConditionalUpdate', conditionalUpdate], DELETE: ['ConditionalDelete', conditionalDelete] },
+  'type-search': { POST: ['Search', searchResources] },
   instance: { GET: ['Read', readOne], PUT: ['Update', updateOne], PATCH: ['Patch', patchOne], DELETE: ['Delete', deleteOne] },
   'type-history': { GET: ['History', readHistoryBundle] },
   'instance-history': { GET: ['History', readHistoryBundle] },
@@ -32,6 +38,7 @@ const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
 
 function shapeOf(rest: string[]): Shape | undefined {
   if (rest.length === 0) return 'type';
+  if (rest.length === 1 && rest[0] === '_search') return 'type-search';
   if (rest.length === 1) return rest[0] === '_history' ? 'type-history' : 'instance';
   if (rest.length === 2 && rest[1] === '_history') return 'instance-history';
   if (rest.length === 3 && rest[1] === '_history') return 'version';
@@ -41,6 +48,11 @@ function shapeOf(rest: string[]): Shape | undefined {
 /** segments: the path after /fhir (or after / for the stored style), already decoded. */
 export function resolveRoute(method: string, segments: string[], fhir: boolean, registry: ResourceRegistry): Route {
   const [resourceType, ...rest] = segments;
+  // The base URL itself takes transaction and batch bundles; /metadata is the CapabilityStatement.
+  if (!resourceType && method === 'POST') return { operation: fhir ? 'FhirTransaction' : 'Transaction', interaction: processBundle };
+  if (resourceType === 'metadata' && !rest.length && (method === 'GET' || method === 'HEAD')) {
+    return { operation: fhir ? 'FhirMetadata' : 'Metadata', interaction: readCapabilityStatement };
+  }
   if (!resourceType) throw notFound('No resource type in the path');
   if (!registry.isResourceType(resourceType)) throw notFound(`Unknown resource type '${resourceType}'`);
   const shape = shapeOf(rest);

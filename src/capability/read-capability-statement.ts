@@ -1,0 +1,18 @@
+import type { InteractionContext, ResourceRequest, ResourceResponse } from '../interactions/interaction-context';
+import type { ResourceRegistry } from '../schema/resource-registry';
+import { loadSearchParameters } from '../search/load-search-parameters';
+import { buildCapabilityStatement } from './build-capability-statement';
+
+const built = new WeakMap<ResourceRegistry, Map<string, Record<string, unknown>>>();
+
+/** GET /fhir/metadata: built once per registry and base URL; public (no caller needed). */
+export async function readCapabilityStatement(ctx: InteractionContext, _req: ResourceRequest): Promise<ResourceResponse> {
+  const { registry } = ctx.services;
+  const perBase = built.get(registry) ?? built.set(registry, new Map()).get(registry)!;
+  let statement = perBase.get(ctx.format.base);
+  if (!statement) {
+    statement = buildCapabilityStatement(registry, loadSearchParameters(), ctx.format.base, { name: 'Lockbox', version: '0.1.0' });
+    perBase.set(ctx.format.base, statement);
+  }
+  return { status: 200, body: statement };
+}

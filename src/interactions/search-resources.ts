@@ -1,0 +1,58 @@
+import { preferredHandling } from '../search/preferred-handling';
+import { searchParametersOf } from '../search/load-search-parameters';
+import { parseSearchQuery, type SearchQuery } from '../search/parse-search-query';
+import { runSearch } from '../search/run-search';
+import type { StoredVersion } from '../store/resource-store';
+import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+
+/** `_elements`: the named top-level elements plus the mandatory ones, marked SUBSETTED (FHIR search.html#elements). */
+function subset(resource: Record<string, unknown>, elements: readonly string[]): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource)) {
+    if (key === 'resourceType' || key === 'id' || key === 'meta' || elements.includes(key)) kept[key] = value;
+  }
+  const meta = (kept.meta ?? {}) as Record<string, unknown>;
+  const tags = Array.isArray(meta.tag) ? meta.tag : [];
+  kept.meta = { ...meta, tag: [...tags, { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
+  return kept;
+}
+
+function pageUrl(base: string, query: SearchQuery, page: number): string {
+  const params = new URLSearchParams(query.echo);
+  params.set('_count', String(query.count));
+  params.set('_page', String(page));
+  return `${base}/${query.resourceType}?${params.toString()}`;
+}
+
+/** GET /<Type>?… and POST /<Type>/_search: a Bundle of type searchset, paged by _count and _page. */
+export async function searchResources(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+  const resourceType = req.resourceType!;
+  const query = parseSearchQuery(resourceType, req.query, searchParametersOf(resourceType), {
+    maxCount: ctx.services.config.searchMaxCount,
+    lenient: preferredHandling(req.headers.prefer) === 'lenient',
+  });
+  const result = await runSearch(ctx.q, query, [ctx.format.base]);
+  const page: StoredVersion[] = result.versions.slice(0, query.count);
+  const link = [{ relation: 'self', url: pageUrl(ctx.format.base, query, query.page) }];
+  if (!query.summaryCount) {
+    if (result.versions.length > query.count) link.push({ relation: 'next', url: pageUrl(ctx.format.base, query, query.page + 1) });
+    if (query.page > 1) link.push({ relation: 'previous', url: pageUrl(ctx.format.base, query, query.page - 1) });
+  }
+  return {
+    status: 200,
+    body: {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(result.total !== undefined ? { total: result.total } : {}),
+      link,
+      entry: page.map((version) => {
+        const resource = ctx.format.present(version);
+        return {
+          fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
+          resource: query.elements ? subset(resource, query.elements) : resource,
+          search: { mode: 'match' },
+        };
+      }),
+    },
+  };
+}

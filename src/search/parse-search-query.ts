@@ -1,0 +1,109 @@
+/**
+ * Query string → a checked search: which parameters, with which modifiers and values, and the
+ * result parameters (_count, _page, _sort, _elements, _summary, _total). Unknown parameters are a
+ * 400 naming them unless the client asked for `Prefer: handling=lenient` (FHIR search.html#errors).
+ */
+import { badRequest, HttpError } from '../errors/http-error';
+import type { SearchParameterDef } from './search-parameter';
+
+export interface SearchTerm {
+  /** The parameter as written, e.g. `subject:Patient`. */
+  name: string;
+  def: SearchParameterDef;
+  modifier?: string;
+  /** One occurrence's comma-separated values: any may match (OR). Occurrences are ANDed. */
+  values: string[];
+}
+
+export interface SortKey {
+  def: SearchParameterDef;
+  descending: boolean;
+}
+
+export interface SearchQuery {
+  resourceType: string;
+  terms: SearchTerm[];
+  sort: SortKey[];
+  count: number;
+  page: number;
+  elements?: string[];
+  summaryCount: boolean;
+  total: boolean;
+  /** The parameters that took effect, for the self/next/previous links. */
+  echo: Array<[string, string]>;
+}
+
+export interface SearchOptions {
+  maxCount: number;
+  lenient: boolean;
+}
+
+const RESULT_PARAMETERS = new Set(['_count', '_page', '_sort', '_elements', '_summary', '_total', '_format', '_pretty']);
+const UNSUPPORTED_RESULT_PARAMETERS = new Set(['_include', '_revinclude', '_contained', '_containedType', '_has', '_filter', '_list', '_query']);
+export const notSupported = (message: string) => new HttpError(400, 'not-supported', message);
+
+/** Splits on commas not escaped as `\,` (FHIR search.html#escaping). */
+export function splitValues(raw: string): string[] {
+  return raw.split(/(?<!\\),/).map((value) => value.replaceAll('\\,', ','));
+}
+
+function single(query: Record<string, string[]>, name: string): string | undefined {
+  const values = query[name];
+  if (values && values.length > 1) throw badRequest(`${name} may be given once`);
+  return values?.[0];
+}
+
+function positive(raw: string | undefined, name: string, fallback: number, max: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) throw badRequest(`${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return Number(raw);
+}
+
+function parseSort(raw: string | undefined, defs: Record<string, SearchParameterDef>): SortKey[] {
+  if (raw === undefined) return [];
+  return raw.split(',').map((key) => {
+    const descending = key.startsWith('-');
+    const code = descending ? key.slice(1) : key;
+    const def = defs[code];
+    if (!def) throw badRequest(`Unknown sort parameter '${code}'`);
+    if (def.unsupported) throw notSupported(`Sorting by '${code}' is not supported: ${def.unsupported}`);
+    if (def.type === 'reference' && !def.paths) throw notSupported(`Sorting by '${code}' is not supported`);
+    return { def, descending };
+  });
+}
+
+export function parseSearchQuery(resourceType: string, query: Record<string, string[]>, defs: Record<string, SearchParameterDef>, options: SearchOptions): SearchQuery {
+  const terms: SearchTerm[] = [];
+  const echo: Array<[string, string]> = [];
+  for (const [name, values] of Object.entries(query)) {
+    if (RESULT_PARAMETERS.has(name)) continue;
+    if (UNSUPPORTED_RESULT_PARAMETERS.has(name.split(':')[0])) throw notSupported(`The search parameter '${name}' is not supported`);
+    const [code, modifier, ...more] = name.split(':');
+    const def = defs[code];
+    if (!def || more.length) {
+      if (options.lenient) continue;
+      throw badRequest(`Unknown search parameter '${name}' for ${resourceType}`);
+    }
+    if (def.unsupported) throw notSupported(`The search parameter '${code}' is not supported: ${def.unsupported}`);
+    for (const value of values) {
+      if (value === '') continue; // FHIR: an empty value is ignored
+      terms.push({ name, def, modifier, values: splitValues(value) });
+      echo.push([name, value]);
+    }
+  }
+  const count = positive(single(query, '_count'), '_count', Math.min(100, options.maxCount), options.maxCount, 0);
+  const page = positive(single(query, '_page'), '_page', 1, 1_000_000);
+  const sortRaw = single(query, '_sort');
+  const sort = parseSort(sortRaw, defs);
+  const elementsRaw = single(query, '_elements');
+  const elements = elementsRaw?.split(',').map((element) => element.trim()).filter(Boolean);
+  const summary = single(query, '_summary');
+  if (summary !== undefined && summary !== 'count' && summary !== 'false') throw notSupported(`_summary=${summary} is not supported; use count or false`);
+  const total = single(query, '_total') ?? 'accurate';
+  if (!['none', 'estimate', 'accurate'].includes(total)) throw badRequest(`_total must be none, estimate or accurate, got '${total}'`);
+  if (sortRaw) echo.push(['_sort', sortRaw]);
+  if (elementsRaw) echo.push(['_elements', elementsRaw]);
+  if (summary) echo.push(['_summary', summary]);
+  if (total !== 'accurate') echo.push(['_total', total]);
+  return { resourceType, terms, sort, count, page, elements, summaryCount: summary === 'count' || count === 0, total: total !== 'none', echo };
+}

@@ -1,0 +1,49 @@
+/**
+ * Which parameters get an expression index of their own, and the expressions themselves. The
+ * search SQL uses exactly these expressions, so the planner can match them. Token, reference and
+ * uri parameters need none: every table's GIN (jsonb_path_ops) index answers `resource @> doc`.
+ */
+import { tableName } from '../db/run-migrations';
+import { sqlTextArray, toJsonPath } from './json-path';
+import type { SearchParameterDef } from './search-parameter';
+import { STRING_PARTS } from './value-types';
+
+export const INDEXED_PARAMETERS: Record<string, readonly string[]> = {
+  Patient: ['name', 'family', 'given', 'birthdate'],
+  Practitioner: ['name'],
+  Observation: ['date'],
+};
+
+export function isIndexed(resourceType: string, code: string): boolean {
+  return INDEXED_PARAMETERS[resourceType]?.includes(code) ?? false;
+}
+
+/** jsonpaths of the string values a string parameter searches (HumanName → family, given, ...). */
+export function stringPaths(def: SearchParameterDef): string[] {
+  return (def.paths ?? []).flatMap((path) => {
+    const parts = STRING_PARTS[path.valueType];
+    return parts ? parts.map((part) => toJsonPath(path, part)) : [toJsonPath(path)];
+  });
+}
+
+/** jsonpaths of the date strings and Period objects a date parameter searches. */
+export function datePaths(def: SearchParameterDef): string[] {
+  return (def.paths ?? []).map((path) => (path.valueType === 'Timing' ? toJsonPath(path, 'event') : toJsonPath(path)));
+}
+
+export const prefixExpression = (def: SearchParameterDef) => `lockbox_prefixes(resource, ${sqlTextArray(stringPaths(def))})`;
+export const dateSpanExpression = (def: SearchParameterDef) => `lockbox_date_span(resource, ${sqlTextArray(datePaths(def))})`;
+
+/** DDL for one type's search indexes; every statement is idempotent. */
+export function searchIndexSql(resourceType: string, defs: Record<string, SearchParameterDef>): string {
+  const table = tableName(resourceType);
+  const statements = [`create index if not exists "${table}_resource_gin" on "${table}" using gin (resource jsonb_path_ops);`];
+  for (const code of INDEXED_PARAMETERS[resourceType] ?? []) {
+    const def = defs[code];
+    if (!def?.paths) continue;
+    const name = `${table}_${code.replaceAll('-', '_')}_search`;
+    if (def.type === 'string') statements.push(`create index if not exists "${name}" on "${table}" using gin (${prefixExpression(def)});`);
+    if (def.type === 'date') statements.push(`create index if not exists "${name}" on "${table}" using gist (${dateSpanExpression(def)});`);
+  }
+  return statements.join('\n');
+}

@@ -1,0 +1,13 @@
+-- A foreign identity (IdentityProvider.system + the provider's `sub`) belongs to at most one User.
+-- Just-in-time creation inserts the row here with ON CONFLICT DO NOTHING in the transaction that
+-- inserts the User, so ten simultaneous first requests create exactly one User: the primary key
+-- decides, not timing. (An identifier array cannot carry a unique expression index per element.)
+create table if not exists user_identity (
+  system text not null,
+  value text not null,
+  user_id text not null,
+  primary key (system, value)
+);
+
+-- Finding the User of a foreign token is one index lookup: `resource->'identifier' @> [{system, value}]`.
+create index if not exists user_identifier on "user" using gin ((resource->'identifier') jsonb_path_ops);

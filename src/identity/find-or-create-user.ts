@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../db/database';
+import { insertResource, readResource, updateResource } from '../store/resource-store';
+import { ForeignTokenError } from './foreign-token-error';
+import type { IdentityProviderResource, Introspector } from './load-introspectors';
+
+type Obj = Record<string, unknown>;
+
+export interface LocalUser {
+  id: string;
+  /** The stored body (no id, resourceType or meta), as AuthContext.user carries it. */
+  resource: Obj;
+}
+
+export interface ForeignIdentity {
+  introspector: Introspector;
+  /** Verified claims (JWT) or the introspection response (opaque). */
+  claims: Obj;
+  /** The token itself, for the provider's userinfo endpoint. */
+  token: string;
+}
+
+export interface FindOrCreateUserOptions {
+  /** BOX_SECURITY_INTROSPECTION_CREATE_USER: create the User on first sight and keep its `data` current. */
+  createUsers: boolean;
+  /** The provider's userinfo claims for this token (called only when they are needed; cache it). */
+  loadUserinfo(provider: IdentityProviderResource, token: string, sub: string): Promise<Obj>;
+}
+
+/** OIDC Core §5.1: the standard claims about the person; token mechanics (exp, jti, aud, …) are not user data. */
+const STANDARD_CLAIMS = [
+  'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
+  'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address', 'updated_at',
+];
+
+/** Key order must not count as a change: providers do not promise a stable order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Obj)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+async function findByIdentifier(db: Queryable, system: string, value: string): Promise<(LocalUser & { txid: number }) | undefined> {
+  const { rows } = await db.query<{ id: string; txid: string; resource: Obj }>(
+    `select id, txid, resource from "user" where resource->'identifier' @> $1::jsonb order by cts, id limit 1`,
+    [JSON.stringify([{ system, value }])],
+  );
+  return rows[0] && { id: rows[0].id, txid: Number(rows[0].txid), resource: rows[0].resource };
+}
+
+/**
+ * The user_identity primary key makes the first writer win; everyone else waits for it on the
+ * key, then reads the winner. A row left behind by a since-deleted User is taken over.
+ */
+async function createUser(db: Database, system: string, value: string, data: Obj): Promise<LocalUser> {
+  return db.transaction(async (tx) => {
+    const id = randomUUID();
+    const claimed = await tx.query('insert into user_identity (system, value, user_id) values ($1, $2, $3) on conflict do nothing returning user_id', [system, value, id]);
+    if (!claimed.rowCount) {
+      const { rows } = await tx.query<{ user_id: string }>('select user_id from user_identity where system = $1 and value = $2 for update', [system, value]);
+      const winner = await readResource(tx, 'User', rows[0].user_id);
+      if (winner) return { id: winner.id, resource: winner.resource };
+      await tx.query('update user_identity set user_id = $3 where system = $1 and value = $2', [system, value, id]);
+    }
+    const resource = { identifier: [{ system, value }], data };
+    await insertResource(tx, 'User', id, resource);
+    return { id, resource };
+  });
+}
+
+/**
+ * The local User of a foreign identity: the one the `box_user` claim names, else the one whose
+ * identifier is {system: IdentityProvider.system, value: sub}. With createUsers, a missing one
+ * is created (JIT) and a found one gets a new version when its userinfo claims changed.
+ * Undefined when the token maps to no user (no identity_provider, no system, no sub).
+ */
+export async function findOrCreateUser(db: Database, identity: ForeignIdentity, options: FindOrCreateUserOptions): Promise<LocalUser | undefined> {
+  const { claims, introspector } = identity;
+  if (typeof claims.box_user === 'string') {
+    const named = await readResource(db, 'User', claims.box_user);
+    if (!named) throw new ForeignTokenError('unknown-user', `the token's box_user ${claims.box_user} is not a User`);
+    return { id: named.id, resource: named.resource };
+  }
+  const provider = introspector.identityProvider?.resource;
+  const sub = claims.sub;
+  if (!provider?.system || typeof sub !== 'string' || !sub) return undefined;
+
+  const found = await findByIdentifier(db, provider.system, sub);
+  if (!options.createUsers) return found && { id: found.id, resource: found.resource };
+
+  const fromEndpoint = (provider['userinfo-source'] ?? (provider.userinfo_endpoint ? 'userinfo-endpoint' : 'id-token')) === 'userinfo-endpoint';
+  const data = fromEndpoint
+    ? await options.loadUserinfo(provider, identity.token, sub)
+    : Object.fromEntries(STANDARD_CLAIMS.filter((name) => claims[name] !== undefined).map((name) => [name, claims[name]]));
+
+  if (!found) return createUser(db, provider.system, sub, data);
+  if (canonical(found.resource.data) === canonical(data)) return { id: found.id, resource: found.resource };
+  const resource = { ...found.resource, data };
+  // If-Match on the version we read: of two requests refreshing at once, one writes.
+  await updateResource(db, 'User', found.id, resource, found.txid);
+  return { id: found.id, resource };
+}

@@ -1,0 +1,30 @@
+import { HttpError } from '../errors/http-error';
+
+/** Why a foreign token was refused; stable, so tests and logs can tell the cases apart. */
+export type ForeignTokenReason =
+  | 'malformed'
+  | 'untrusted-issuer'
+  | 'misconfigured'
+  | 'invalid-signature'
+  | 'algorithm-not-allowed'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'inactive'
+  | 'provider-unavailable'
+  | 'unknown-user';
+
+/**
+ * A bearer token from another issuer that we do not accept. Always 401 with an RFC 6750 §3
+ * `invalid_token` challenge: to the caller, a bad foreign token is a bad token, whatever the cause.
+ */
+export class ForeignTokenError extends HttpError {
+  constructor(
+    readonly reason: ForeignTokenReason,
+    message: string,
+  ) {
+    super(401, 'login', message, undefined, {
+      'www-authenticate': `Bearer realm="lockbox", error="invalid_token", error_description="${message.replaceAll('"', "'")}"`,
+    });
+    this.name = 'ForeignTokenError';
+  }
+}

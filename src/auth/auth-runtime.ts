@@ -3,6 +3,7 @@ import type { AuthSettings } from '../config/load-config';
 import type { Database } from '../db/database';
 import { newRandomToken } from './hash-secret';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { createSessionWriter, type SessionWriter } from '../oauth/session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
 
 /** The authentication parts of a running server that hold state: keys, throttle, a dummy hash. */
@@ -14,6 +15,8 @@ export interface AuthRuntime {
    * does not exist, so a wrong user name takes as long as a wrong password.
    */
   readonly dummyPasswordHash: string;
+  /** Stores new Sessions, many per statement under load. */
+  readonly sessions: SessionWriter;
 }
 
 export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
@@ -21,5 +24,6 @@ export async function createAuthRuntime(db: Database, settings: AuthSettings): P
     keys: await loadSigningKeys(db, settings),
     throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     dummyPasswordHash: await bcrypt.hash(newRandomToken(), settings.bcryptCost),
+    sessions: createSessionWriter(db),
   };
 }

@@ -14,6 +14,6 @@ export async function clientCredentialsGrant(req: AuthRequest, client: Authentic
   const scope = parseScope(req.params.scope);
   checkScope(scope, client.resource);
   checkAudience(req.params.audience, settings.audience);
-  const { response } = await startSession(req.services, req.services.db, { type: 'client_credentials', client, scope, audience: req.params.audience, settings });
+  const { response } = await startSession(req.services, { type: 'client_credentials', client, scope, audience: req.params.audience, settings });
   return response;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashSecret, newRandomToken } from '../auth/hash-secret';
 import type { Queryable } from '../db/database';
-import { insertResource } from '../store/resource-store';
 import type { AuthRequest, AuthResponse } from './auth-request';
 import { NO_STORE } from './auth-request';
 import { renderLoginPage } from './render-login-page';
@@ -40,7 +39,7 @@ export async function loginEndpoint(req: AuthRequest): Promise<AuthResponse> {
   const token = newRandomToken();
   const id = randomUUID();
   const now = new Date();
-  await insertResource(services.db, 'Session', id, {
+  await services.auth.sessions.insert(id, {
     type: 'login',
     user: { id: user.id, resourceType: 'User' },
     start: now.toISOString(),

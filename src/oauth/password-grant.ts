@@ -14,6 +14,6 @@ export async function passwordGrant(req: AuthRequest, client: AuthenticatedClien
   checkScope(scope, client.resource);
   checkAudience(req.params.audience, settings.audience);
   const user = await verifyUserPassword(req.services, req.services.db, { username: req.params.username, password: req.params.password, address: req.address });
-  const { response } = await startSession(req.services, req.services.db, { type: 'password', client, user, scope, audience: req.params.audience, settings });
+  const { response } = await startSession(req.services, { type: 'password', client, user, scope, audience: req.params.audience, settings });
   return response;
 }

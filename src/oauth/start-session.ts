@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/database';
 import type { Services } from '../interactions/interaction-context';
-import { insertResource } from '../store/resource-store';
 import type { GrantSettings } from './grant-settings';
 import { mintTokens, type TokenResponse } from './mint-tokens';
 
@@ -20,7 +18,7 @@ export function compact(body: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** One Session per grant, stored with its token hashes; returns the tokens for the response. */
-export async function startSession(services: Services, q: Queryable, start: SessionStart): Promise<{ id: string; response: TokenResponse }> {
+export async function startSession(services: Services, start: SessionStart): Promise<{ id: string; response: TokenResponse }> {
   const id = randomUUID();
   const now = new Date();
   const minted = mintTokens(services, { ...start, sessionId: id, authTime: Math.floor(now.getTime() / 1000) });
@@ -34,6 +32,6 @@ export async function startSession(services: Services, q: Queryable, start: Sess
     active: true,
     ...minted.sessionFields,
   });
-  await insertResource(q, 'Session', id, session);
+  await services.auth.sessions.insert(id, session);
   return { id, response: minted.response };
 }

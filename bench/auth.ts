@@ -1,0 +1,90 @@
+/**
+ * npm run bench:auth — (1) client_credentials issuance over HTTP, opaque and JWT, each persisting its
+ * Session, against node-oidc-provider issuing the same grant (in-memory store) in the same run; goal
+ * ratio ≥ 1.0. (2) Read by id with a bearer JWT vs the same read with Basic root; goal ≥ 0.9.
+ * BENCH_SECONDS (default 8) bounds each scenario; BENCH_CONNECTIONS (default 16) is the concurrency.
+ */
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
+const basic = (id: string) => `Basic ${Buffer.from(`${id}:${CLIENT_SECRET}`).toString('base64')}`;
+
+async function cannon(name: string, options: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  if (result.non2xx || result.errors) throw new Error(`${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const issue = (name: string, url: string, authorization: string) =>
+  cannon(name, { url, method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+
+async function put(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, { method: 'PUT', headers: { authorization: ROOT_BASIC, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`PUT ${url}: ${response.status} ${await response.text()}`);
+}
+
+async function startOidcProvider(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/oidc-provider-server.ts'], {
+    env: { ...process.env, PORT: String(port), BENCH_CLIENT_SECRET: CLIENT_SECRET, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    child.once('exit', (code) => reject(new Error(`oidc-provider exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    },
+  };
+}
+
+async function main() {
+  const server = await startBenchServer();
+  const baseline = await startOidcProvider();
+  try {
+    await put(`${server.url}/Client/bench-opaque`, { grant_types: ['client_credentials'], secret: CLIENT_SECRET });
+    await put(`${server.url}/Client/bench-jwt`, { grant_types: ['client_credentials'], secret: CLIENT_SECRET, auth: { client_credentials: { token_format: 'jwt', access_token_expiration: 3600 } } });
+    // Warm-up and a check that every side answers 200 before measuring.
+    for (const [url, auth] of [[`${server.url}/auth/token`, basic('bench-opaque')], [`${server.url}/auth/token`, basic('bench-jwt')], [`${baseline.url}/token`, basic('bench')]]) {
+      const response = await fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+    }
+
+    const theirs = await issue('oidc-provider: client_credentials (opaque, in-memory)', `${baseline.url}/token`, basic('bench'));
+    const opaque = await issue('lockbox: client_credentials, opaque + Session', `${server.url}/auth/token`, basic('bench-opaque'));
+    const jwt = await issue('lockbox: client_credentials, JWT + Session', `${server.url}/auth/token`, basic('bench-jwt'));
+
+    // Read by id: root by Basic vs root's own bearer JWT (both have full access before AccessPolicy).
+    await put(`${server.url}/Client/root`, { grant_types: ['basic', 'client_credentials'], auth: { client_credentials: { token_format: 'jwt', access_token_expiration: 3600 } } });
+    const tokenResponse = await fetch(`${server.url}/auth/token`, { method: 'POST', headers: { authorization: ROOT_BASIC, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const { access_token: rootJwt } = (await tokenResponse.json()) as { access_token: string };
+    await put(`${server.url}/Patient/bench-read`, { resourceType: 'Patient', name: [{ family: 'Bench' }] });
+    const readBasic = await cannon('lockbox: read by id, Basic root', { url: `${server.url}/Patient/bench-read`, headers: { authorization: ROOT_BASIC } });
+    const readJwt = await cannon('lockbox: read by id, bearer JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } });
+
+    printTable([
+      theirs,
+      { ...opaque, ratio: `${(opaque.rps / theirs.rps).toFixed(2)} of oidc-provider (goal ≥ 1.0)` },
+      { ...jwt, ratio: `${(jwt.rps / theirs.rps).toFixed(2)} of oidc-provider (goal ≥ 1.0)` },
+      readBasic,
+      { ...readJwt, ratio: `${(readJwt.rps / readBasic.rps).toFixed(2)} of Basic read (goal ≥ 0.9)` },
+    ]);
+    console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario; both servers are single Node processes on loopback; Lockbox on PostgreSQL (pool 10).`);
+  } finally {
+    await baseline.stop();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

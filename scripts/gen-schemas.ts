@@ -7,15 +7,16 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultGeneratedDir, generateSchemaFiles } from '../src/schema/generate-schemas';
-import { generateSearchParameterFile, SEARCH_PARAMETERS_FILE } from '../src/search/generate-search-parameters';
+import { generateSearchParameterFile, SEARCH_PARAMETERS_DIR, SEARCH_PARAMETERS_FILE } from '../src/search/generate-search-parameters';
 
 const outDir = process.argv[2] ? resolve(process.argv[2]) : defaultGeneratedDir;
 const started = performance.now();
 const files = generateSchemaFiles();
-files.set(SEARCH_PARAMETERS_FILE, generateSearchParameterFile(JSON.parse(files.get('types.json')!)));
 mkdirSync(outDir, { recursive: true });
 for (const existing of readdirSync(outDir)) {
   if (existing.endsWith('.json') && !files.has(existing)) rmSync(join(outDir, existing));
 }
 for (const [name, content] of files) writeFileSync(join(outDir, name), content);
+mkdirSync(join(outDir, SEARCH_PARAMETERS_DIR), { recursive: true });
+writeFileSync(join(outDir, SEARCH_PARAMETERS_FILE), generateSearchParameterFile(JSON.parse(files.get('types.json')!)));
 console.log(`Wrote ${files.size} files to ${outDir} in ${Math.round(performance.now() - started)} ms`);

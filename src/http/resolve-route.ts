@@ -22,6 +22,8 @@ export interface Route {
   resourceType?: string;
   id?: string;
   versionId?: string;
+  /** Answered to anyone, caller or not (the CapabilityStatement: FHIR http.html#capabilities). */
+  public?: boolean;
 }
 
 type Shape = 'type' | 'type-search' | 'instance' | 'type-history' | 'instance-history' | 'version';
@@ -51,7 +53,7 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
   // The base URL itself takes transaction and batch bundles; /metadata is the CapabilityStatement.
   if (!resourceType && method === 'POST') return { operation: fhir ? 'FhirTransaction' : 'Transaction', interaction: processBundle };
   if (resourceType === 'metadata' && !rest.length && (method === 'GET' || method === 'HEAD')) {
-    return { operation: fhir ? 'FhirMetadata' : 'Metadata', interaction: readCapabilityStatement };
+    return { operation: fhir ? 'FhirMetadata' : 'Metadata', interaction: readCapabilityStatement, public: true };
   }
   if (!resourceType) throw notFound('No resource type in the path');
   if (!registry.isResourceType(resourceType)) throw notFound(`Unknown resource type '${resourceType}'`);

@@ -5,7 +5,7 @@ import { dateSpanExpression, datePaths } from './search-indexes';
 import type { SqlParams } from './sql-params';
 
 export type Prefix = 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge' | 'sa' | 'eb';
-const DATE = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)?)?)?)?$/;
 
 export function parsePrefixed(raw: string, name: string): { prefix: Prefix; value: string } {
   const match = /^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(.*)$/.exec(raw)!;

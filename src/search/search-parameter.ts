@@ -1,5 +1,5 @@
 /**
- * Shape of schemas/generated/search-parameters.json: every search parameter of every resource type,
+ * Shape of schemas/generated/search/search-parameters.json: every search parameter of every resource type,
  * its FHIRPath expression already translated into JSON paths over the stored resource. A parameter
  * whose expression could not be translated carries `unsupported` and answers 400, never a guess.
  */

@@ -82,12 +82,12 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
       return { accountId: sub, claims: async () => ({ sub, ...accounts.get(sub) }) };
     },
     extraTokenClaims: async (_ctx: unknown, token: { kind: string }) => (token.kind === 'ClientCredentials' ? { ...serviceClaims } : undefined),
-    ttl: { ClientCredentials: 300, AccessToken: 300 },
+    ttl: { ClientCredentials: 300, AccessToken: 300, IdToken: 300, Interaction: 600, Session: 3600, Grant: 3600 },
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: async () => true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => undefined,

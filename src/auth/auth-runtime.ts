@@ -2,6 +2,7 @@ import bcrypt from 'bcrypt';
 import type { AuthSettings } from '../config/load-config';
 import type { Database } from '../db/database';
 import { newRandomToken } from './hash-secret';
+import { createIdentityCache, type IdentityCache } from './identity-cache';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
 import { createSessionWriter, type SessionWriter } from '../oauth/session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
@@ -17,6 +18,8 @@ export interface AuthRuntime {
   readonly dummyPasswordHash: string;
   /** Stores new Sessions, many per statement under load. */
   readonly sessions: SessionWriter;
+  /** Clients and live sessions in memory, dropped on every change. */
+  readonly cache: IdentityCache;
 }
 
 export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
@@ -25,5 +28,6 @@ export async function createAuthRuntime(db: Database, settings: AuthSettings): P
     throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     dummyPasswordHash: await bcrypt.hash(newRandomToken(), settings.bcryptCost),
     sessions: createSessionWriter(db),
+    cache: await createIdentityCache(db),
   };
 }

@@ -2,7 +2,7 @@ import { HttpError } from '../errors/http-error';
 import type { Services } from '../interactions/interaction-context';
 import type { AuthContext } from './auth-context';
 import { hashSecret, isSameSecret } from './hash-secret';
-import { loadSession, whySessionIsDead, type LoadedSession } from './load-session';
+import { whySessionIsDead, type LoadedSession } from './load-session';
 import { readCookie } from './read-cookie';
 
 type Headers = Record<string, string | undefined>;
@@ -40,12 +40,12 @@ async function authenticateBearer(services: Services, token: string): Promise<Au
     const claims = await services.auth.keys.verify(token);
     if (!claims || claims.iss !== services.config.baseUrl || typeof claims.sid !== 'string') throw loginRequired('The token is not valid');
     if (typeof claims.exp === 'number' && claims.exp <= Date.now() / 1000) throw loginRequired('The token has expired');
-    const session = checkLive(await loadSession(services.db, 'id', claims.sid));
+    const session = checkLive(await services.auth.cache.session(services.db, 'id', claims.sid));
     // A refresh replaces the session's jti: the JWT it replaced stops working with it.
     if (session.resource.jti !== claims.jti) throw loginRequired('The token has been replaced');
     return contextOf(session, 'bearer', claims);
   }
-  return contextOf(checkLive(await loadSession(services.db, 'access_token', hashSecret(token))), 'bearer');
+  return contextOf(checkLive(await services.auth.cache.session(services.db, 'access_token', hashSecret(token))), 'bearer');
 }
 
 /** RFC 7617 Basic, with Client id:secret, for clients granted the `basic` type. */
@@ -55,8 +55,7 @@ async function authenticateBasic(services: Services, encoded: string): Promise<A
   if (colon < 1) throw loginRequired('Malformed Basic credentials', 'Basic');
   const id = decoded.slice(0, colon);
   const secret = decoded.slice(colon + 1);
-  const { rows } = await services.db.query<{ id: string; resource: Record<string, unknown> }>('select id, resource from client where id = $1', [id]);
-  const client = rows[0];
+  const client = await services.auth.cache.client(services.db, id);
   // Hash and compare even for an unknown client, so timing does not reveal which ids exist.
   const matches = isSameSecret(secret, client?.resource.secret ?? '0'.repeat(64));
   const grants = client?.resource.grant_types;
@@ -82,6 +81,6 @@ export async function authenticateRequest(services: Services, headers: Headers):
     throw loginRequired('Unsupported or empty Authorization header', 'Bearer', false);
   }
   const asid = readCookie(headers.cookie, 'asid');
-  if (asid) return contextOf(checkLive(await loadSession(services.db, 'access_token', hashSecret(asid))), 'cookie');
+  if (asid) return contextOf(checkLive(await services.auth.cache.session(services.db, 'access_token', hashSecret(asid))), 'cookie');
   return {};
 }

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, verify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { AuthSettings } from '../config/load-config';
 import type { Database, Queryable } from '../db/database';
 
@@ -9,8 +9,11 @@ import type { Database, Queryable } from '../db/database';
  * is ever trusted (RFC 8725 §3.1).
  */
 export interface SigningKeys {
-  /** A compact JWS of the payload, signed with the current key. */
-  sign(payload: Record<string, unknown>): string;
+  /**
+   * A compact JWS of the payload, signed with the current key. RSA signing is the costly part of
+   * issuing a JWT; WebCrypto runs it on libuv's thread pool, off the event loop.
+   */
+  sign(payload: Record<string, unknown>): Promise<string>;
   /** The payload when the signature is ours and valid; undefined otherwise. Checks no claims. */
   verify(token: string): Promise<Record<string, unknown> | undefined>;
   /** The public keys, current first (RFC 7517). */
@@ -23,7 +26,13 @@ interface KeyEntry {
   kid: string;
   publicJwk: JsonWebKey;
   publicKey: KeyObject;
-  privateKey?: KeyObject;
+  privateKey: KeyObject;
+}
+
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+
+async function toSigningKey(entry: KeyEntry): Promise<{ kid: string; key: webcrypto.CryptoKey }> {
+  return { kid: entry.kid, key: await webcrypto.subtle.importKey('jwk', entry.privateKey.export({ format: 'jwk' }), RS256, false, ['sign']) };
 }
 
 /** RFC 7638 thumbprint of an RSA public key: the kid, stable for one key wherever it is loaded. */
@@ -99,20 +108,24 @@ export async function loadSigningKeys(db: Database, settings: AuthSettings): Pro
   const fixed = settings.keysPrivatePem && settings.keysPublicPem ? [entryFromPem(settings.keysPrivatePem, settings.keysPublicPem)] : undefined;
   let entries = fixed ?? (await readKeys(db, settings));
   let byKid = new Map(entries.map((entry) => [entry.kid, entry]));
+  let signing = await toSigningKey(entries[0]);
   let lastReload = Date.now();
 
   async function reload(): Promise<void> {
     if (fixed) return;
-    entries = await readKeys(db, settings);
+    const next = await readKeys(db, settings);
+    signing = await toSigningKey(next[0]);
+    entries = next;
     byKid = new Map(entries.map((entry) => [entry.kid, entry]));
     lastReload = Date.now();
   }
 
   return {
-    sign(payload) {
-      const current = entries[0];
-      const input = `${encodedHeader(current.kid)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-      return `${input}.${sign('sha256', Buffer.from(input), current.privateKey!).toString('base64url')}`;
+    async sign(payload) {
+      const { kid, key } = signing;
+      const input = `${encodedHeader(kid)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+      const signature = await webcrypto.subtle.sign(RS256, key, Buffer.from(input));
+      return `${input}.${Buffer.from(signature).toString('base64url')}`;
     },
     async verify(token) {
       const parts = token.split('.');

@@ -1,5 +1,5 @@
 import { isSameSecret } from '../auth/hash-secret';
-import type { Queryable } from '../db/database';
+import type { Services } from '../interactions/interaction-context';
 import { invalidClient, invalidRequest } from './oauth-error';
 
 export interface PresentedClient {
@@ -52,13 +52,12 @@ const NO_HASH = '0'.repeat(64);
  * shows the right one. Every failure is the same invalid_client, whichever check failed.
  */
 export async function authenticateClient(
-  q: Queryable,
+  services: Services,
   presented: PresentedClient | undefined,
   secretRequired: (client: Record<string, unknown>) => boolean,
 ): Promise<AuthenticatedClient> {
   if (!presented) throw invalidClient('Client authentication is required', false);
-  const { rows } = await q.query<{ id: string; resource: Record<string, unknown> }>('select id, resource from client where id = $1', [presented.id]);
-  const client = rows[0];
+  const client = await services.auth.cache.client(services.db, presented.id);
   const fail = () => invalidClient('Client authentication failed', presented.usedBasic);
   if (presented.secret !== undefined) {
     // Compare even for an unknown client, so timing does not tell which client ids exist.

@@ -6,6 +6,6 @@ import { endSession } from './end-session';
 export async function deleteSessionEndpoint(req: AuthRequest): Promise<AuthResponse> {
   const auth = await authenticateRequest(req.services, req.headers);
   if (!auth.session) throw loginRequired('A session token or cookie is required', 'Bearer', false);
-  await endSession(req.services.db, auth.session.id);
+  await endSession(req.services, auth.session.id);
   return { status: 204, headers: { 'cache-control': 'no-store' } };
 }

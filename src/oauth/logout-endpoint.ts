@@ -15,6 +15,6 @@ export async function logoutEndpoint(req: AuthRequest): Promise<AuthResponse> {
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
   }
-  if (sessionId) await endSession(req.services.db, sessionId);
+  if (sessionId) await endSession(req.services, sessionId);
   return { status: 204, headers: { 'set-cookie': asidCookie('', 0, req.services.config.baseUrl.startsWith('https:')), 'cache-control': 'no-store' } };
 }

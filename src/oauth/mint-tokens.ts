@@ -38,7 +38,7 @@ export interface MintedTokens {
 }
 
 /** New access (and refresh, id) tokens for a session; used on every grant and on every refresh. */
-export function mintTokens(services: Services, subject: TokenSubject): MintedTokens {
+export async function mintTokens(services: Services, subject: TokenSubject): Promise<MintedTokens> {
   const { settings, client, user, scope } = subject;
   const now = Math.floor(Date.now() / 1000);
   const jwt = settings.token_format === 'jwt';
@@ -47,7 +47,7 @@ export function mintTokens(services: Services, subject: TokenSubject): MintedTok
   const jti = randomUUID();
   const issuer = services.config.baseUrl;
   const accessToken = jwt
-    ? services.auth.keys.sign({
+    ? await services.auth.keys.sign({
         iss: issuer,
         sub: user?.id ?? client.id,
         aud: subject.audience ?? issuer,
@@ -63,7 +63,7 @@ export function mintTokens(services: Services, subject: TokenSubject): MintedTok
   const refreshExp = refreshToken && settings.refresh_token_expiration !== undefined ? now + settings.refresh_token_expiration : undefined;
   // OpenID Connect Core §3.1.3.3: an id_token is about an end-user, so only user grants get one.
   const idToken = user && scope.includes('openid')
-    ? services.auth.keys.sign({
+    ? await services.auth.keys.sign({
         iss: issuer,
         sub: user.id,
         aud: client.id,

@@ -24,7 +24,7 @@ export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedC
   if (!session) {
     const { rows } = await services.db.query<{ session_id: string }>('select session_id from used_refresh_token where token_hash = $1', [hash]);
     if (rows[0]) {
-      await endSession(services.db, rows[0].session_id);
+      await endSession(services, rows[0].session_id);
       throw invalidGrant('The refresh token was already used; the session is revoked');
     }
     throw invalidGrant('The refresh token is not valid');
@@ -43,7 +43,7 @@ export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedC
   checkScopeWithin(requested, granted);
   const scope = requested.length ? requested : granted;
   const settings = grantSettingsOf(client.resource, String(body.type));
-  const minted = mintTokens(services, {
+  const minted = await mintTokens(services, {
     sessionId: session.id,
     client,
     user: session.user,
@@ -62,6 +62,7 @@ export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedC
     await tx.query('insert into used_refresh_token (token_hash, session_id) values ($1, $2) on conflict do nothing', [hash, session.id]);
     return true;
   });
+  services.auth.cache.forgetSession(session.id);
   if (!won) throw invalidGrant('The refresh token was already used');
   return minted.response;
 }

@@ -12,10 +12,10 @@ import { isSecretRequired } from './token-endpoint';
  */
 export async function revokeEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The revocation endpoint takes POST');
-  const client = await authenticateClient(req.services.db, presentedClient(req.headers, req.params), (stored) => isSecretRequired('refresh_token', stored));
+  const client = await authenticateClient(req.services, presentedClient(req.headers, req.params), (stored) => isSecretRequired('refresh_token', stored));
   const token = req.params.token;
   if (!token) throw invalidRequest('token is required');
   const found = await findTokenSession(req.services.db, token, req.params.token_type_hint);
-  if (found && found.session.client?.id === client.id) await endSession(req.services.db, found.session.id);
+  if (found && found.session.client?.id === client.id) await endSession(req.services, found.session.id);
   return { status: 200, headers: { ...NO_STORE } };
 }

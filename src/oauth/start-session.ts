@@ -21,7 +21,7 @@ export function compact(body: Record<string, unknown>): Record<string, unknown> 
 export async function startSession(services: Services, start: SessionStart): Promise<{ id: string; response: TokenResponse }> {
   const id = randomUUID();
   const now = new Date();
-  const minted = mintTokens(services, { ...start, sessionId: id, authTime: Math.floor(now.getTime() / 1000) });
+  const minted = await mintTokens(services, { ...start, sessionId: id, authTime: Math.floor(now.getTime() / 1000) });
   const session = compact({
     type: start.type,
     client: { id: start.client.id, resourceType: 'Client' },

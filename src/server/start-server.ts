@@ -8,7 +8,8 @@ import type { Services } from '../interactions/interaction-context';
 import { createResourceHooks } from '../interactions/resource-hooks';
 import { createAuthRuntime } from '../auth/auth-runtime';
 import { clientSecretHook } from '../auth/client-secret-hook';
-import { ensureAuthIndexes } from '../auth/ensure-auth-indexes';
+import { ensureAuthSchema } from '../auth/ensure-auth-schema';
+import { forgetIdentityHook } from '../auth/forget-identity-hook';
 import { ensureBootstrapIdentities } from '../auth/ensure-bootstrap-identities';
 import { userPasswordHook } from '../auth/user-password-hook';
 import { createLogger, type Logger } from '../log/logger';
@@ -34,14 +35,18 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const applied = await runMigrations(db, registry.resourceTypes);
   if (applied.length) logger.log('info', 'migrations applied', { count: applied.length });
   const validator = createValidator(registry);
+  await ensureAuthSchema(db);
+  await ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`)));
+  const auth = await createAuthRuntime(db, config.auth);
   const hooks = createResourceHooks(
-    { User: [userPasswordHook(config.auth.bcryptCost)], Client: [clientSecretHook] },
+    {
+      User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser)],
+      Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient)],
+      Session: [forgetIdentityHook(auth.cache.forgetSession)],
+    },
     // Hashes are never presented: not by read, search, history or bundles.
     { User: ['password'], Client: ['secret'], Session: ['access_token', 'refresh_token', 'authorization_code'] },
   );
-  await ensureAuthIndexes(db);
-  await ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`)));
-  const auth = await createAuthRuntime(db, config.auth);
   return { config, db, registry, validator, logger, hooks, auth, close: () => db.close() };
 }
 

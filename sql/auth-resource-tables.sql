@@ -1,0 +1,25 @@
+-- Indexes and triggers on the User, Client and Session resource tables. Applied at every start by
+-- ensureAuthSchema (idempotent), because numbered migrations run before the resource tables exist.
+-- User names are unique regardless of case; a clash is a 23505, rendered as 409.
+create unique index if not exists user_username_lower on "user" (lower(resource->>'userName'));
+-- Login by e-mail finds the user in one lookup.
+create index if not exists user_email_lower on "user" (lower(resource->>'email'));
+-- A token finds its session in one index lookup: the session stores only SHA-256 hashes of its tokens.
+create index if not exists session_access_token on session ((resource->>'access_token'));
+create index if not exists session_refresh_token on session ((resource->>'refresh_token'));
+
+-- Every change to a Client, a User or an existing Session is announced at commit, so that each
+-- server process drops what it cached about that identity (src/auth/identity-cache.ts).
+-- New sessions need no announcement: nothing can have cached them.
+create or replace function lockbox_identity_changed() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('lockbox_identity_changed', tg_table_name || ':' || (case when tg_op = 'DELETE' then old.id else new.id end));
+  return null;
+end
+$$;
+create or replace trigger client_identity_changed after insert or update or delete on client
+  for each row execute function lockbox_identity_changed();
+create or replace trigger user_identity_changed after update or delete on "user"
+  for each row execute function lockbox_identity_changed();
+create or replace trigger session_identity_changed after update or delete on session
+  for each row execute function lockbox_identity_changed();

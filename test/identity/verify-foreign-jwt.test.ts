@@ -87,14 +87,15 @@ describe('a TokenIntrospector with jwks_uri', () => {
 
   it('refetches the key set for an unknown kid at most once per cooldown', async () => {
     const fetches = () => idp.requests('GET /jwks');
-    const v = verifier({ jwksCooldownMs: 300 });
-    await v.verify(await idp.clientCredentials('jwt'));
+    const v = verifier({ jwksCooldownMs: 1000 });
     const { privateKey } = await generateKeyPair('RS256');
     const unknownKid = await sign({ iss: idp.issuer, sub: 'x' }, privateKey, { alg: 'RS256', kid: 'rotated-away' });
+    const valid = await idp.clientCredentials('jwt');
+    await v.verify(valid);
     const before = fetches();
     expect((await refusal(v.verify(unknownKid))).reason).toBe('invalid-signature');
     expect(fetches()).toBe(before); // fetched just now: no refetch inside the cooldown
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await refusal(v.verify(unknownKid));
     await refusal(v.verify(unknownKid));
     await refusal(v.verify(unknownKid));

@@ -20,22 +20,23 @@ interface Row {
   resource: Record<string, unknown>;
 }
 
-/** Runs a checked search: the page (plus one row, to know about a next page) and the total. */
+/**
+ * Runs a checked search: the page (plus one row, to know about a next page) and, in the same
+ * statement, the total as a window count — one round trip. Only a page past the end needs a
+ * separate count.
+ */
 export async function runSearch(q: Queryable, query: SearchQuery, bases: readonly string[], options: { limit?: number } = {}): Promise<SearchResult> {
   const table = `"${tableName(query.resourceType)}"`;
   const sql = new SqlParams();
   const where = buildWhere(query, sql, bases);
-  let total: number | undefined;
-  if (query.total || query.summaryCount) {
-    const { rows } = await q.query<{ count: string | number }>(`select count(*) as count from ${table} where ${where}`, sql.values);
-    total = Number(rows[0].count);
-  }
-  if (query.summaryCount) return { versions: [], total };
-  const limit = options.limit ?? query.count + 1;
-  const limitParam = sql.add(limit);
+  const whereValues = [...sql.values];
+  const count = async () => Number((await q.query<{ count: string | number }>(`select count(*) as count from ${table} where ${where}`, whereValues)).rows[0].count);
+  if (query.summaryCount) return { versions: [], total: await count() };
+  const limitParam = sql.add(options.limit ?? query.count + 1);
   const offsetParam = sql.add((query.page - 1) * query.count);
-  const { rows } = await q.query<Row>(
-    `select id, txid, cts, ts, status, resource from ${table} where ${where} order by ${buildOrderBy(query.sort)} limit ${limitParam} offset ${offsetParam}`,
+  const { rows } = await q.query<Row & { total?: string | number }>(
+    `select id, txid, cts, ts, status, resource${query.total ? ', count(*) over () as total' : ''}
+      from ${table} where ${where} order by ${buildOrderBy(query.sort)} limit ${limitParam} offset ${offsetParam}`,
     sql.values,
   );
   const versions = rows.map((row) => ({
@@ -47,5 +48,6 @@ export async function runSearch(q: Queryable, query: SearchQuery, bases: readonl
     status: row.status,
     resource: row.resource,
   }));
-  return { versions, total };
+  if (!query.total) return { versions };
+  return { versions, total: rows.length ? Number(rows[0].total) : query.page > 1 ? await count() : 0 };
 }

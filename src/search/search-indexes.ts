@@ -8,8 +8,9 @@ import { sqlTextArray, toJsonPath } from './json-path';
 import type { SearchParameterDef } from './search-parameter';
 import { STRING_PARTS } from './value-types';
 
+/** Each string index costs every write of its type (all prefixes of all names): only where searched most. */
 export const INDEXED_PARAMETERS: Record<string, readonly string[]> = {
-  Patient: ['name', 'family', 'given', 'birthdate'],
+  Patient: ['name', 'birthdate'],
   Practitioner: ['name'],
   Observation: ['date'],
 };

@@ -260,3 +260,11 @@ describe('errors', () => {
     expect(idsOf(await search(`/fhir/Patient?name=_`))).toEqual([]);
   });
 });
+
+describe('paging past the end', () => {
+  it('still reports the total on an empty page', async () => {
+    const bundle = await search('/fhir/Patient?_count=2&_page=5');
+    expect(bundle.total).toBe(3);
+    expect(bundle.entry ?? []).toEqual([]);
+  });
+});

@@ -11,3 +11,16 @@ create table if not exists user_identity (
 
 -- Finding the User of a foreign token is one index lookup: `resource->'identifier' @> [{system, value}]`.
 create index if not exists user_identifier on "user" using gin ((resource->'identifier') jsonb_path_ops);
+
+-- A change to a TokenIntrospector or an IdentityProvider, by any process, is announced at commit:
+-- every server process reloads its introspectors (src/identity/create-foreign-token-verifier.ts).
+create or replace function lockbox_introspectors_changed() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('lockbox_introspectors_changed', tg_table_name || ':' || (case when tg_op = 'DELETE' then old.id else new.id end));
+  return null;
+end
+$$;
+create or replace trigger tokenintrospector_changed after insert or update or delete on tokenintrospector
+  for each row execute function lockbox_introspectors_changed();
+create or replace trigger identityprovider_changed after insert or update or delete on identityprovider
+  for each row execute function lockbox_introspectors_changed();

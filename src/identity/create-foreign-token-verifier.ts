@@ -1,14 +1,19 @@
+import { IDENTITY_CHANNEL } from '../auth/identity-cache';
 import type { Database } from '../db/database';
 import type { Logger } from '../log/logger';
 import { findOrCreateUser, type LocalUser } from './find-or-create-user';
 import { ForeignTokenError } from './foreign-token-error';
 import { introspectOpaqueToken } from './introspect-opaque-token';
-import { loadIntrospectors, type IntrospectorIndex } from './load-introspectors';
+import { loadIntrospectors, type Introspector, type IntrospectorIndex } from './load-introspectors';
 import { loadUserinfo } from './load-userinfo';
 import { TokenCache } from './token-cache';
+import { UserCache } from './user-cache';
 import { verifyForeignJwt } from './verify-foreign-jwt';
 
 type Obj = Record<string, unknown>;
+
+/** NOTIFY channel of sql/030_user_identifier.sql: a TokenIntrospector or IdentityProvider changed. */
+export const INTROSPECTORS_CHANNEL = 'lockbox_introspectors_changed';
 
 export interface ForeignTokenVerifierOptions {
   db: Database;
@@ -39,10 +44,14 @@ export interface ForeignTokenResult {
 export interface ForeignTokenVerifier {
   /** Throws ForeignTokenError (401) for any token we do not accept. */
   verify(token: string): Promise<ForeignTokenResult>;
-  /** Whether some TokenIntrospector trusts this issuer (after the first load). */
+  /** Whether some TokenIntrospector trusts this issuer. */
   trustsIssuer(iss: string): Promise<boolean>;
-  /** Reads the TokenIntrospectors and IdentityProviders again; call when either changes. */
+  /** Reads the TokenIntrospectors and IdentityProviders again and drops cached answers. */
   reload(): Promise<void>;
+  /** Drops what is cached about a User (it changed or was deleted). */
+  forgetUser(id: string): void;
+  /** Subscribes to changes by any process: introspectors reload, changed Users are forgotten. Call once. */
+  listen(): Promise<void>;
 }
 
 /** A JWS compact serialization has three dot-separated parts (RFC 7515 §7.1). */
@@ -50,27 +59,29 @@ const isJwt = (token: string) => token.split('.').length === 3;
 
 /**
  * Tokens issued by someone else (TokenIntrospector): verified JWTs or RFC 7662 introspection,
- * then the local User. Introspectors load lazily on first use and on reload(); keys and provider
- * answers are cached here, so a token with cached keys costs one signature check and one query.
+ * then the local User. Introspectors load on first use and on reload(); keys, provider answers
+ * and resolved Users are cached, so a known foreign JWT costs one signature check and no query.
  */
 export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions): ForeignTokenVerifier {
+  const { db, logger } = options;
   const timeoutMs = options.timeoutMs ?? 3000;
   const clockToleranceSec = options.clockToleranceSec ?? 30;
   const cacheOptions = { maxAgeMs: options.cacheMaxAgeMs ?? 60_000, maxEntries: options.cacheMaxEntries ?? 10_000 };
   const introspections = new TokenCache<Obj>(cacheOptions);
   const userinfos = new TokenCache<Obj>(cacheOptions);
+  const users = new UserCache({ maxAgeMs: 30_000, maxEntries: 20_000 });
   const remoteSets = new Map();
   let index: Promise<IntrospectorIndex> | undefined;
+  let loads = 0;
 
-  const load = () =>
-    loadIntrospectors(options.db, { logger: options.logger, remoteSets, timeoutMs, cooldownMs: options.jwksCooldownMs ?? 30_000, maxAgeMs: 10 * 60_000 });
+  const load = () => loadIntrospectors(db, { logger, remoteSets, timeoutMs, cooldownMs: options.jwksCooldownMs ?? 30_000, maxAgeMs: 10 * 60_000 });
   const current = () => (index ??= load().catch((error) => ((index = undefined), Promise.reject(error))));
 
-  async function verifyToken(token: string): Promise<Omit<ForeignTokenResult, 'user'> & { introspector: Parameters<typeof findOrCreateUser>[1]['introspector'] }> {
+  async function verifyToken(token: string): Promise<{ claims: Obj; kind: 'jwt' | 'opaque'; introspector: Introspector }> {
     const loaded = await current();
     if (isJwt(token)) {
       const { claims, introspector } = await verifyForeignJwt(loaded, token, { clockToleranceSec, timeoutMs });
-      return { claims, kind: 'jwt', introspectorId: introspector.id, introspector };
+      return { claims, kind: 'jwt', introspector };
     }
     if (!loaded.opaque.length) throw new ForeignTokenError('untrusted-issuer', 'no TokenIntrospector accepts opaque tokens');
     let refusal: unknown;
@@ -78,7 +89,7 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
     for (const introspector of loaded.opaque) {
       try {
         const claims = await introspections.get(token, () => introspectOpaqueToken(introspector, token, { timeoutMs }), (answer) => answer.exp as number | undefined);
-        return { claims, kind: 'opaque', introspectorId: introspector.id, introspector };
+        return { claims, kind: 'opaque', introspector };
       } catch (error) {
         refusal = error;
       }
@@ -86,28 +97,43 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
     throw refusal;
   }
 
-  return {
+  const verifier: ForeignTokenVerifier = {
     async verify(token) {
-      const { introspector, ...verified } = await verifyToken(token);
-      const user = await findOrCreateUser(
-        options.db,
-        { introspector, claims: verified.claims, token },
-        {
-          createUsers: options.createUsers,
-          loadUserinfo: (provider, bearer, sub) => userinfos.get(bearer, () => loadUserinfo(provider, bearer, sub, timeoutMs), () => verified.claims.exp as number | undefined),
-        },
-      );
-      return user ? { ...verified, user } : verified;
+      const { claims, kind, introspector } = await verifyToken(token);
+      const user = await findOrCreateUser(db, { introspector, claims, token }, {
+        createUsers: options.createUsers,
+        users,
+        loadUserinfo: (provider, bearer, sub) => userinfos.get(bearer, () => loadUserinfo(provider, bearer, sub, timeoutMs), () => claims.exp as number | undefined),
+      });
+      const result: ForeignTokenResult = { claims, kind, introspectorId: introspector.id };
+      if (user) result.user = { id: user.id, resource: user.resource };
+      return result;
     },
     async trustsIssuer(iss) {
       return (await current()).byIssuer.has(iss);
     },
     async reload() {
+      // Changes can arrive in a burst: only the newest load may replace the index.
+      const mine = ++loads;
       const next = load();
       await next;
+      if (mine !== loads) return;
       index = next;
       introspections.clear();
       userinfos.clear();
+      users.clear();
+    },
+    forgetUser(id) {
+      users.forget(id);
+    },
+    async listen() {
+      await db.listen(INTROSPECTORS_CHANNEL, () => {
+        verifier.reload().catch((error) => logger?.log('error', 'reloading TokenIntrospectors failed', { error: (error as Error).message }));
+      });
+      await db.listen(IDENTITY_CHANNEL, (payload) => {
+        if (payload.startsWith('user:')) users.forget(payload.slice('user:'.length));
+      });
     },
   };
+  return verifier;
 }

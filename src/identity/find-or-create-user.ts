@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../db/database';
 import { insertResource, readResource, updateResource } from '../store/resource-store';
 import { ForeignTokenError } from './foreign-token-error';
 import type { IdentityProviderResource, Introspector } from './load-introspectors';
+import type { CachedUser, UserCache } from './user-cache';
 
 type Obj = Record<string, unknown>;
 
@@ -25,6 +26,8 @@ export interface FindOrCreateUserOptions {
   createUsers: boolean;
   /** The provider's userinfo claims for this token (called only when they are needed; cache it). */
   loadUserinfo(provider: IdentityProviderResource, token: string, sub: string): Promise<Obj>;
+  /** Users already resolved by this process. */
+  users: UserCache;
 }
 
 /** OIDC Core §5.1: the standard claims about the person; token mechanics (exp, jti, aud, …) are not user data. */
@@ -42,7 +45,7 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-async function findByIdentifier(db: Queryable, system: string, value: string): Promise<(LocalUser & { txid: number }) | undefined> {
+async function findByIdentifier(db: Queryable, system: string, value: string): Promise<CachedUser | undefined> {
   const { rows } = await db.query<{ id: string; txid: string; resource: Obj }>(
     `select id, txid, resource from "user" where resource->'identifier' @> $1::jsonb order by cts, id limit 1`,
     [JSON.stringify([{ system, value }])],
@@ -54,19 +57,19 @@ async function findByIdentifier(db: Queryable, system: string, value: string): P
  * The user_identity primary key makes the first writer win; everyone else waits for it on the
  * key, then reads the winner. A row left behind by a since-deleted User is taken over.
  */
-async function createUser(db: Database, system: string, value: string, data: Obj): Promise<LocalUser> {
+async function createUser(db: Database, system: string, value: string, data: Obj): Promise<CachedUser> {
   return db.transaction(async (tx) => {
     const id = randomUUID();
     const claimed = await tx.query('insert into user_identity (system, value, user_id) values ($1, $2, $3) on conflict do nothing returning user_id', [system, value, id]);
     if (!claimed.rowCount) {
       const { rows } = await tx.query<{ user_id: string }>('select user_id from user_identity where system = $1 and value = $2 for update', [system, value]);
       const winner = await readResource(tx, 'User', rows[0].user_id);
-      if (winner) return { id: winner.id, resource: winner.resource };
+      if (winner) return { id: winner.id, txid: winner.txid, resource: winner.resource };
       await tx.query('update user_identity set user_id = $3 where system = $1 and value = $2', [system, value, id]);
     }
     const resource = { identifier: [{ system, value }], data };
-    await insertResource(tx, 'User', id, resource);
-    return { id, resource };
+    const created = await insertResource(tx, 'User', id, resource);
+    return { id, txid: created!.txid, resource };
   });
 }
 
@@ -78,27 +81,54 @@ async function createUser(db: Database, system: string, value: string, data: Obj
  */
 export async function findOrCreateUser(db: Database, identity: ForeignIdentity, options: FindOrCreateUserOptions): Promise<LocalUser | undefined> {
   const { claims, introspector } = identity;
+  const { users } = options;
+  const since = users.begin();
   if (typeof claims.box_user === 'string') {
+    const key = `box_user\0${claims.box_user}`;
+    const known = users.get(key);
+    if (known) return known;
     const named = await readResource(db, 'User', claims.box_user);
     if (!named) throw new ForeignTokenError('unknown-user', `the token's box_user ${claims.box_user} is not a User`);
-    return { id: named.id, resource: named.resource };
+    const user = { id: named.id, txid: named.txid, resource: named.resource };
+    users.set(key, user, since);
+    return user;
   }
   const provider = introspector.identityProvider?.resource;
   const sub = claims.sub;
   if (!provider?.system || typeof sub !== 'string' || !sub) return undefined;
 
-  const found = await findByIdentifier(db, provider.system, sub);
-  if (!options.createUsers) return found && { id: found.id, resource: found.resource };
+  const key = `${provider.system}\0${sub}`;
+  const known = users.get(key);
+  const found = known ?? (await findByIdentifier(db, provider.system, sub));
+  if (!options.createUsers) {
+    if (found && !known) users.set(key, found, since);
+    return found;
+  }
 
   const fromEndpoint = (provider['userinfo-source'] ?? (provider.userinfo_endpoint ? 'userinfo-endpoint' : 'id-token')) === 'userinfo-endpoint';
   const data = fromEndpoint
     ? await options.loadUserinfo(provider, identity.token, sub)
     : Object.fromEntries(STANDARD_CLAIMS.filter((name) => claims[name] !== undefined).map((name) => [name, claims[name]]));
 
-  if (!found) return createUser(db, provider.system, sub, data);
-  if (canonical(found.resource.data) === canonical(data)) return { id: found.id, resource: found.resource };
-  const resource = { ...found.resource, data };
+  if (!found) {
+    const created = await createUser(db, provider.system, sub, data);
+    users.set(key, created, since);
+    return created;
+  }
+  if (canonical(found.resource.data) === canonical(data)) {
+    if (!known) users.set(key, found, since);
+    return found;
+  }
   // If-Match on the version we read: of two requests refreshing at once, one writes.
-  await updateResource(db, 'User', found.id, resource, found.txid);
-  return { id: found.id, resource };
+  const resource = { ...found.resource, data };
+  const updated = await updateResource(db, 'User', found.id, resource, found.txid);
+  if (updated) {
+    const user = { id: found.id, txid: updated.txid, resource };
+    users.set(key, user, users.begin());
+    return user;
+  }
+  // Someone else changed the User since we read it (or our cached copy was stale): read it again.
+  users.forget(found.id);
+  const current = await findByIdentifier(db, provider.system, sub);
+  return current ?? createUser(db, provider.system, sub, data);
 }

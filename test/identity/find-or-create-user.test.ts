@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { createForeignTokenVerifier } from '../../src/identity/create-foreign-token-verifier';
 import { ForeignTokenError } from '../../src/identity/foreign-token-error';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { eventually } from './eventually';
 import { putResource } from './put-resource';
 import { startIdentityProvider, type IdentityProvider } from './start-identity-provider';
 
@@ -158,6 +159,20 @@ describe('just-in-time users (BOX_SECURITY_INTROSPECTION_CREATE_USER=true)', () 
     expect(second.user?.id).toBeDefined();
     expect(second.user?.id).not.toBe(first.user!.id);
     expect(await usersWith('provider', 'carol')).toHaveLength(1);
+  });
+
+  it('notices, while running, that its cached User was deleted by someone else', async () => {
+    const v = verifier();
+    await v.listen();
+    const token = await idp.signIn('erin');
+    const first = await v.verify(token);
+    expect((await v.verify(token)).user?.id).toBe(first.user!.id);
+    await server.http.delete(`/fhir/User/${first.user!.id}`).expect((res) => expect(res.status).toBeLessThan(300));
+    const replaced = await eventually(async () => {
+      const again = await v.verify(token);
+      return again.user?.id !== first.user!.id ? again : undefined;
+    });
+    expect(await usersWith('provider', 'erin')).toEqual([expect.objectContaining({ id: replaced.user!.id })]);
   });
 
   it('refuses the request, creating nothing, when the userinfo endpoint is down', async () => {

@@ -5,6 +5,7 @@ import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createForeignTokenVerifier, type ForeignTokenVerifierOptions } from '../../src/identity/create-foreign-token-verifier';
 import { ForeignTokenError } from '../../src/identity/foreign-token-error';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { eventually } from './eventually';
 import { putResource } from './put-resource';
 import { startIdentityProvider, type IdentityProvider } from './start-identity-provider';
 
@@ -206,7 +207,20 @@ describe('a TokenIntrospector with jwt.keys or jwt.secret', () => {
     });
   });
 
-  it('sees a new introspector only after reload()', async () => {
+  it('picks up a new or changed introspector by itself once listening', async () => {
+    const iss = 'https://announced.example';
+    const v = verifier();
+    await v.listen();
+    const first = await sign({ iss, sub: 'n' }, new TextEncoder().encode('first-secret-first-secret-32-bytes!!'), { alg: 'HS256' });
+    expect((await refusal(v.verify(first))).reason).toBe('untrusted-issuer');
+    await putResource(server, 'TokenIntrospector', 'announced', { type: 'jwt', jwt: { iss, secret: 'first-secret-first-secret-32-bytes!!' } });
+    await eventually(() => v.verify(first).then(() => true, () => undefined));
+    await putResource(server, 'TokenIntrospector', 'announced', { type: 'jwt', jwt: { iss, secret: 'second-secret-second-secret-32bytes!' } });
+    await eventually(() => v.verify(first).then(() => undefined, () => true));
+    expect((await refusal(v.verify(first))).reason).toBe('invalid-signature');
+  });
+
+  it('sees a new introspector only after reload() when not listening', async () => {
     const iss = 'https://late.example';
     const secret = 'late-introspector-secret-32-bytes-long';
     const v = verifier();

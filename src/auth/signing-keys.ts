@@ -103,6 +103,8 @@ function encodedHeader(kid: string): string {
 
 /** Unknown kids trigger a reload at most this often, so garbage tokens cannot hammer the database. */
 const RELOAD_INTERVAL_MS = 5_000;
+/** How often signing checks, in the background, whether another key has become current. */
+const CURRENT_KEY_RECHECK_MS = 60_000;
 
 export async function loadSigningKeys(db: Database, settings: AuthSettings): Promise<SigningKeys> {
   const fixed = settings.keysPrivatePem && settings.keysPublicPem ? [entryFromPem(settings.keysPrivatePem, settings.keysPublicPem)] : undefined;
@@ -122,6 +124,11 @@ export async function loadSigningKeys(db: Database, settings: AuthSettings): Pro
 
   return {
     async sign(payload) {
+      // Picks up a key added by another process (or by npm run auth:rotate-key) within a minute.
+      if (!fixed && Date.now() - lastReload > CURRENT_KEY_RECHECK_MS) {
+        lastReload = Date.now();
+        reload().catch(() => undefined);
+      }
       const { kid, key } = signing;
       const input = `${encodedHeader(kid)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
       const signature = await webcrypto.subtle.sign(RS256, key, Buffer.from(input));

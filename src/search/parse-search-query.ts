@@ -91,7 +91,8 @@ export function parseSearchQuery(resourceType: string, query: Record<string, str
       echo.push([name, value]);
     }
   }
-  const count = positive(single(query, '_count'), '_count', Math.min(100, options.maxCount), options.maxCount, 0);
+  // Above the maximum is not an error: FHIR lets a server return fewer than asked (search.html#count).
+  const count = Math.min(positive(single(query, '_count'), '_count', Math.min(100, options.maxCount), 1_000_000, 0), options.maxCount);
   const page = positive(single(query, '_page'), '_page', 1, 1_000_000);
   const sortRaw = single(query, '_sort');
   const sort = parseSort(sortRaw, defs);

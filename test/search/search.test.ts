@@ -90,9 +90,22 @@ describe('search results', () => {
     expect(second.link.find((l: { relation: string }) => l.relation === 'previous')).toBeDefined();
   });
 
-  it('refuses a _count above BOX_SEARCH_MAX_COUNT', async () => {
-    await search('/fhir/Patient?_count=51', 400);
-    await search('/fhir/Patient?_count=50');
+  it('caps _count at BOX_SEARCH_MAX_COUNT and says so in the self link', async () => {
+    const bundle = await search('/fhir/Patient?_count=5000');
+    expect(bundle.link[0].url).toContain('_count=50');
+    expect(bundle.link[0].url).not.toContain('_count=5000');
+  });
+
+  it('sorts by _lastUpdated, newest first with -_lastUpdated', async () => {
+    const newest = await search('/fhir/Patient?_sort=-_lastUpdated&_count=1');
+    expect(newest.entry[0].resource.id).toBe('cid');
+    const oldest = await search('/fhir/Patient?_sort=_lastUpdated&_count=1');
+    expect(oldest.entry[0].resource.id).toBe('ann');
+  });
+
+  it('refuses _count=abc and _page=0', async () => {
+    await search('/fhir/Patient?_count=abc', 400);
+    await search('/fhir/Patient?_page=0', 400);
   });
 
   it('sorts by several keys, - for descending', async () => {

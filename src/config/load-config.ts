@@ -77,6 +77,15 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+/** The same 8–72 byte rule as every User.password (bcrypt reads at most 72 bytes). */
+function adminPassword(env: Env): string | undefined {
+  const raw = env.BOX_ADMIN_PASSWORD;
+  if (raw === undefined || raw === '') return undefined;
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes < 8 || bytes > 72) throw new ConfigError(`BOX_ADMIN_PASSWORD must be 8 to 72 bytes long, got ${bytes}`);
+  return raw;
+}
+
 function pem(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -102,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     searchMaxCount: integer(env, 'BOX_SEARCH_MAX_COUNT', 1000, 1, 100_000),
     auth: Object.freeze({
       rootClientSecret: env.BOX_ROOT_CLIENT_SECRET || undefined,
-      adminPassword: env.BOX_ADMIN_PASSWORD || undefined,
+      adminPassword: adminPassword(env),
       keysPrivatePem: pem(env, 'BOX_SECURITY_AUTH_KEYS_PRIVATE'),
       keysPublicPem: pem(env, 'BOX_SECURITY_AUTH_KEYS_PUBLIC'),
       // bcrypt accepts 4..31; below 10 is for tests only.

@@ -26,7 +26,9 @@ function headersOf(req: Request): Record<string, string | undefined> {
 export function createAuthRouter(services: Services): express.Router {
   const router = express.Router();
   const run = (endpoint: Endpoint) => async (req: Request, res: Response) => {
-    const query = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+    // Credentials never travel in the URL (RFC 6749 §3.2, RFC 6750 §2.3): POST parameters come from
+    // the body alone.
+    const query = new URLSearchParams(req.method === 'GET' && req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
     const params = parseParams(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type'), query);
     const response = await endpoint({ services, method: req.method, params, headers: headersOf(req), address: req.socket.remoteAddress });
     res.status(response.status).set(response.headers ?? {});

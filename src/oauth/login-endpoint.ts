@@ -6,6 +6,9 @@ import { NO_STORE } from './auth-request';
 import { renderLoginPage } from './render-login-page';
 import { verifyUserPassword } from './verify-user-password';
 
+/** A login page must not be framed by another site (clickjacking). */
+const NO_FRAMING = { 'content-security-policy': "frame-ancestors 'none'", 'x-frame-options': 'DENY' };
+
 /** The reference product's default: five days. */
 export const DEFAULT_ASID_MAX_AGE = 432_000;
 
@@ -32,7 +35,7 @@ export function asidCookie(value: string, maxAge: number, secure: boolean): stri
  * checks the password, starts a Session and sets the `asid` cookie that authenticates later requests.
  */
 export async function loginEndpoint(req: AuthRequest): Promise<AuthResponse> {
-  if (req.method === 'GET' || req.method === 'HEAD') return { status: 200, html: renderLoginPage(), headers: { ...NO_STORE } };
+  if (req.method === 'GET' || req.method === 'HEAD') return { status: 200, html: renderLoginPage(), headers: { ...NO_STORE, ...NO_FRAMING } };
   const { services, params } = req;
   const user = await verifyUserPassword(services, services.db, { username: params.username ?? params.email, password: params.password, address: req.address });
   const maxAge = await loadAsidMaxAge(services.db);

@@ -26,7 +26,9 @@ export async function verifyUserPassword(services: Services, q: Queryable, login
   );
   const user = rows[0];
   const hash = typeof user?.resource.password === 'string' ? user.resource.password : dummyPasswordHash;
-  const ok = await bcrypt.compare(password, hash);
+  // bcrypt reads only 72 bytes; a longer password (never a stored one) must not match by its prefix.
+  const tooLong = Buffer.byteLength(password, 'utf8') > 72;
+  const ok = (await bcrypt.compare(password, hash)) && !tooLong;
   if (!user || !ok || hash === dummyPasswordHash) {
     throttle.recordFailure(username, address);
     throw invalidGrant('Invalid user name or password');

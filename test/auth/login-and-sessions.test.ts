@@ -224,3 +224,26 @@ describe('userinfo', () => {
     expect(clientOnly.body.error).toBe('invalid_token');
   });
 });
+
+describe('login edge cases', () => {
+  it('serves the login page so that no other site can frame it', async () => {
+    const page = await server.anonymous.get('/auth/login').expect(200);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['content-security-policy']).toBe("frame-ancestors 'none'");
+  });
+
+  it('refuses an inactive user with "User is inactive", and a password longer than 72 bytes that shares the first 72', async () => {
+    const inactive = await createUser(server, { inactive: true });
+    const refused = await server.anonymous.post('/auth/login').send({ username: inactive.userName, password: inactive.password }).expect(400);
+    expect(refused.body).toEqual({ error: 'invalid_grant', error_description: 'User is inactive' });
+    const long = await createUser(server, { password: 'p'.repeat(72) });
+    await server.anonymous.post('/auth/login').send({ username: long.userName, password: `${'p'.repeat(72)}extra` }).expect(400);
+    await server.anonymous.post('/auth/login').send({ username: long.userName, password: 'p'.repeat(72) }).expect(200);
+  });
+
+  it('never reads credentials from the query string of a POST', async () => {
+    const user = await createUser(server);
+    const response = await server.anonymous.post(`/auth/login?username=${user.userName}&password=${encodeURIComponent(user.password)}`).expect(400);
+    expect(response.body.error).toBe('invalid_request');
+  });
+});

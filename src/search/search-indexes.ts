@@ -35,7 +35,7 @@ export function datePaths(def: SearchParameterDef): string[] {
 export const prefixExpression = (def: SearchParameterDef) => `lockbox_prefixes(resource, ${sqlTextArray(stringPaths(def))})`;
 export const dateSpanExpression = (def: SearchParameterDef) => `lockbox_date_span(resource, ${sqlTextArray(datePaths(def))})`;
 
-/** DDL for one type's search indexes; every statement is idempotent. */
+/** DDL for one type's search indexes; safe to run again. */
 export function searchIndexSql(resourceType: string, defs: Record<string, SearchParameterDef>): string {
   const table = tableName(resourceType);
   const statements = [`create index if not exists "${table}_resource_gin" on "${table}" using gin (resource jsonb_path_ops);`];
@@ -43,8 +43,10 @@ export function searchIndexSql(resourceType: string, defs: Record<string, Search
     const def = defs[code];
     if (!def?.paths) continue;
     const name = `${table}_${code.replaceAll('-', '_')}_search`;
-    if (def.type === 'string') statements.push(`create index if not exists "${name}" on "${table}" using gin (${prefixExpression(def)});`);
-    if (def.type === 'date') statements.push(`create index if not exists "${name}" on "${table}" using gist (${dateSpanExpression(def)});`);
+    // Rebuilt whenever this DDL changes (the migration step is named by its hash): an index on an
+    // older expression would never match the search SQL again.
+    if (def.type === 'string') statements.push(`drop index if exists "${name}";`, `create index "${name}" on "${table}" using gin (${prefixExpression(def)});`);
+    if (def.type === 'date') statements.push(`drop index if exists "${name}";`, `create index "${name}" on "${table}" using gist (${dateSpanExpression(def)});`);
   }
   return statements.join('\n');
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { buildOrderBy, buildWhere } from '../../src/search/build-search-sql';
 import { searchParametersOf } from '../../src/search/load-search-parameters';
 import { parseSearchQuery } from '../../src/search/parse-search-query';
-import { SqlParams } from '../../src/search/sql-params';
+import { searchStatements } from '../../src/search/run-search';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 let server: TestServer;
@@ -32,18 +31,27 @@ afterAll(async () => {
   await server.close();
 });
 
-/** The plan of exactly the SQL a search runs (the page query), as EXPLAIN shows it. */
-async function planOf(resourceType: string, queryString: string): Promise<string> {
+/**
+ * The plan of exactly the statement a search runs (the page with its total), both as planned for
+ * the given values and as the generic plan a prepared statement may switch to after a few runs.
+ */
+async function plansOf(resourceType: string, queryString: string): Promise<{ custom: string; generic: string }> {
   const query: Record<string, string[]> = {};
   for (const [name, value] of new URLSearchParams(queryString)) (query[name] ??= []).push(value);
   const parsed = parseSearchQuery(resourceType, query, searchParametersOf(resourceType), { maxCount: 1000, lenient: false });
-  const sql = new SqlParams();
-  const where = buildWhere(parsed, sql, []);
-  const rows = await server.sql<{ 'QUERY PLAN': string }>(
-    `explain select id, resource from "${resourceType.toLowerCase()}" where ${where} order by ${buildOrderBy(parsed.sort)} limit 101`,
-    sql.values,
-  );
-  return rows.map((row) => row['QUERY PLAN']).join('\n');
+  const { page } = searchStatements(parsed, []);
+  const custom = await server.sql<{ 'QUERY PLAN': string }>(`explain ${page.text}`, page.values);
+  const generic = await server.services.db.transaction(async (tx) => {
+    await tx.exec('set local plan_cache_mode = force_generic_plan');
+    await tx.exec(`prepare generic_search as ${page.text}`);
+    // Test values only (no quotes in them): EXECUTE takes literals.
+    const literals = page.values.map((value) => `'${String(value)}'`).join(', ');
+    const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`explain execute generic_search(${literals})`);
+    await tx.exec('deallocate generic_search');
+    return rows;
+  });
+  const text = (rows: Array<{ 'QUERY PLAN': string }>) => rows.map((row) => row['QUERY PLAN']).join('\n');
+  return { custom: text(custom), generic: text(generic) };
 }
 
 describe('searches that must use an index (10,000 rows)', () => {
@@ -56,10 +64,12 @@ describe('searches that must use an index (10,000 rows)', () => {
     ['Observation', 'subject=Patient/p12', 'observation_resource_gin'],
     ['Observation', 'code=http://loinc.org|c5', 'observation_resource_gin'],
     ['Observation', 'date=2021-03-04', 'observation_date_search'],
-  ])('%s?%s uses %s', async (type, query, index) => {
-    const plan = await planOf(type, query);
-    expect(plan).toMatch(/(Bitmap Index|Index) Scan/);
-    expect(plan).toContain(index);
+  ])('%s?%s uses %s, whatever the values (generic plan too)', async (type, query, index) => {
+    const { custom, generic } = await plansOf(type, query);
+    for (const plan of [custom, generic]) {
+      expect(plan).toMatch(/(Bitmap Index|Index) Scan/);
+      expect(plan).toContain(index);
+    }
   });
 
   it('and the indexed searches answer correctly over HTTP', async () => {

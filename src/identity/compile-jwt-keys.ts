@@ -35,7 +35,7 @@ export interface RemoteKeySetOptions {
  * algorithm from it, so a token "signed" with HS256 and the public key as the HMAC secret is refused
  * before any key is looked at (RFC 8725 §2.1, §3.1).
  */
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 const ALLOWED_KEY_ALGS = new Set(['RS256', 'RS384', 'ES256', 'HS256']);
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
@@ -63,7 +63,7 @@ export async function compileJwtKeys(
       set = createRemoteJWKSet(new URL(uri), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs, cacheMaxAge: options.maxAgeMs });
       remoteSets.set(uri, set);
     }
-    const only = [{ key: set as VerifyKey, algorithms: ASYMMETRIC }];
+    const only = [{ key: set as VerifyKey, algorithms: ASYMMETRIC_ALGORITHMS }];
     return { candidatesFor: () => only };
   }
 

@@ -53,7 +53,12 @@ const basic = (client: { id: string; secret: string }) => `Basic ${Buffer.from(`
  * Keycloak): client_credentials JWT and opaque access tokens, introspection, revocation, userinfo
  * and its development login form.
  */
-export async function startIdentityProvider(): Promise<IdentityProvider> {
+export interface IdentityProviderOptions {
+  /** More clients to register, e.g. our server for sign-in, with its callback URLs. */
+  clients?: Obj[];
+}
+
+export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
   const kid = `key-${randomBytes(4).toString('hex')}`;
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const accounts = new Map<string, Obj>();
@@ -75,6 +80,7 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
       { client_id: CC.id, client_secret: CC.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
       { client_id: WEB.id, client_secret: WEB.secret, grant_types: ['authorization_code'], redirect_uris: [REDIRECT_URI], response_types: ['code'] },
       { client_id: RS.id, client_secret: RS.secret, grant_types: [], redirect_uris: [], response_types: [] },
+      ...(options.clients ?? []),
     ],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     async findAccount(_ctx: unknown, sub: string) {

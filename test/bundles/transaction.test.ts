@@ -130,6 +130,25 @@ describe('transaction bundles', () => {
     expect(await count('patient_history', "id = 'race'")).toBe(2);
   });
 
+  it('two transactions updating the same two resources in opposite orders both commit (a deadlock is retried)', async () => {
+    await server.http.put('/fhir/Patient/lock-a').send({ resourceType: 'Patient' }).expect(201);
+    await server.http.put('/fhir/Patient/lock-b').send({ resourceType: 'Patient' }).expect(201);
+    const bundle = (first: string, second: string, gender: string) => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [first, second].map((id) => ({ resource: { resourceType: 'Patient', id, gender }, request: { method: 'PUT', url: `Patient/${id}` } })),
+    });
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([
+        server.http.post('/fhir').send(bundle('lock-a', 'lock-b', 'male')),
+        server.http.post('/fhir').send(bundle('lock-b', 'lock-a', 'female')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+    }
+    const genders = await server.sql<{ gender: string }>("select resource->>'gender' as gender from patient where id in ('lock-a', 'lock-b')");
+    expect(new Set(genders.map((row) => row.gender)).size).toBe(1);
+  });
+
   it('rejects a bundle that is not a transaction or batch, and a nested bundle', async () => {
     await server.http.post('/fhir').send({ resourceType: 'Bundle', type: 'collection' }).expect(400);
     await server.http.post('/fhir').send({ resourceType: 'Patient' }).expect(400);

@@ -8,11 +8,17 @@ const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'histor
  * types and the search-parameter registry the server itself searches with: a parameter is listed
  * only when it is actually supported.
  */
-export function buildCapabilityStatement(registry: ResourceRegistry, searchParameters: SearchParameterMap, base: string, software: { name: string; version: string }): Record<string, unknown> {
+export function buildCapabilityStatement(
+  registry: ResourceRegistry,
+  searchParameters: SearchParameterMap,
+  base: string,
+  software: { name: string; version: string },
+  date: string,
+): Record<string, unknown> {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
-    date: '2026-01-01',
+    date,
     kind: 'instance',
     software,
     implementation: { description: 'Lockbox FHIR-style resource server', url: base },

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { InteractionContext, ResourceRequest, ResourceResponse } from '../interactions/interaction-context';
 import type { ResourceRegistry } from '../schema/resource-registry';
 import { loadSearchParameters } from '../search/load-search-parameters';
 import { buildCapabilityStatement } from './build-capability-statement';
 
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const built = new WeakMap<ResourceRegistry, Map<string, Record<string, unknown>>>();
 
 /** GET /fhir/metadata: built once per registry and base URL; public (no caller needed). */
@@ -11,7 +13,8 @@ export async function readCapabilityStatement(ctx: InteractionContext, _req: Res
   const perBase = built.get(registry) ?? built.set(registry, new Map()).get(registry)!;
   let statement = perBase.get(ctx.format.base);
   if (!statement) {
-    statement = buildCapabilityStatement(registry, loadSearchParameters(), ctx.format.base, { name: 'Lockbox', version: '0.1.0' });
+    // date: when this statement was built, i.e. when this process started serving it.
+    statement = buildCapabilityStatement(registry, loadSearchParameters(), ctx.format.base, { name: 'Lockbox', version: packageJson.version }, new Date().toISOString().slice(0, 10));
     perBase.set(ctx.format.base, statement);
   }
   return { status: 200, body: statement };

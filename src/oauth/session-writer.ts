@@ -17,11 +17,18 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** Same shape as the resource store's insert, for many new ids at once (fresh UUIDs: 'created'). */
+/**
+ * Same shape as the resource store's insert, for many new ids at once (fresh UUIDs: 'created').
+ * It commits without waiting for the WAL flush (synchronous_commit off, for this transaction only):
+ * a crash can lose the sessions of the last moments, whose tokens then get 401 and their clients
+ * sign in again — it can never keep a revocation from holding, because ending a session commits
+ * synchronously, and that flushes every earlier commit with it (PostgreSQL docs, "Asynchronous Commit").
+ */
 const INSERT = `with ins as (
     insert into session (id, txid, cts, ts, resource_type, status, resource)
     select r.id, nextval('txid_seq'), now(), now(), 'Session', 'created', r.resource
-    from unnest($1::text[], $2::jsonb[]) as r(id, resource)
+    from unnest($1::text[], $2::jsonb[]) as r(id, resource),
+      (select set_config('synchronous_commit', 'off', true)) as async_commit
     returning id, txid, cts, ts, resource_type, status, resource
   ), hist as (
     insert into session_history (id, txid, cts, ts, resource_type, status, resource)

@@ -136,13 +136,15 @@ describe('throttling', () => {
       };
       const known: number[] = [];
       const unknown: number[] = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 7; i++) {
         known.push(await time(user.userName));
         unknown.push(await time(`ghost-${i}`));
       }
+      // Medians of interleaved samples; loose bounds, since other work shares the machine. Without
+      // the dummy hash an unknown user would answer in a few ms against ~50 ms for bcrypt at cost 10.
       const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-      expect(median(unknown) / median(known)).toBeGreaterThan(0.6);
-      expect(median(unknown) / median(known)).toBeLessThan(1.6);
+      expect(median(unknown) / median(known)).toBeGreaterThan(0.5);
+      expect(median(unknown) / median(known)).toBeLessThan(2);
     } finally {
       await slow.close();
     }

@@ -99,7 +99,13 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
 
   const verifier: ForeignTokenVerifier = {
     async verify(token) {
-      const { claims, kind, introspector } = await verifyToken(token);
+      const { claims, kind, introspector } = await verifyToken(token).catch((error) => {
+        // A bad token is the caller's problem; an unreachable or misconfigured provider is the operator's.
+        if (error instanceof ForeignTokenError && (error.reason === 'provider-unavailable' || error.reason === 'misconfigured')) {
+          logger?.log('warn', 'foreign token could not be checked', { reason: error.reason, problem: error.message });
+        }
+        throw error;
+      });
       const user = await findOrCreateUser(db, { introspector, claims, token }, {
         createUsers: options.createUsers,
         users,

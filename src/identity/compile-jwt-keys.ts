@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, importSPKI, importX509, type JWTHeaderParameters, type jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, importSPKI, importX509, type JWTHeaderParameters, type JWTVerifyGetKey, type jwtVerify } from 'jose';
 
 /** What jwtVerify accepts as a key: an imported key, a secret, or a remote key set. */
 export type VerifyKey = Parameters<typeof jwtVerify>[1];
@@ -41,13 +41,42 @@ const ALLOWED_KEY_ALGS = new Set(['RS256', 'RS384', 'ES256', 'HS256']);
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
 /**
+ * The remote key set, except that when the provider cannot be reached to refresh keys that have
+ * grown old, the keys it last published keep verifying (stale-if-error, as RFC 5861 §4 does for
+ * HTTP caches) and the next attempt waits a cooldown: an identity-provider outage does not make
+ * every request wait for a timeout, nor turn away tokens signed with keys we already know.
+ * Unknown kids still fail: an outage never widens what we trust.
+ */
+function staleIfError(remote: RemoteKeySet, cooldownMs: number): JWTVerifyGetKey {
+  let failedAt = -Infinity;
+  let staleJwks: ReturnType<RemoteKeySet['jwks']>;
+  let stale: ReturnType<typeof createLocalJWKSet> | undefined;
+  const fromStale = (header: JWTHeaderParameters, token: Parameters<JWTVerifyGetKey>[1]) => {
+    const jwks = remote.jwks()!;
+    if (jwks !== staleJwks) [staleJwks, stale] = [jwks, createLocalJWKSet(jwks)];
+    return stale!(header, token);
+  };
+  return async (header, token) => {
+    if (Date.now() - failedAt < cooldownMs && remote.jwks()) return fromStale(header, token);
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      const unreachable = error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError);
+      if (!unreachable || !remote.jwks()) throw error;
+      failedAt = Date.now();
+      return fromStale(header, token);
+    }
+  };
+}
+
+/**
  * Imports the keys once, when the introspector is loaded, so a request only verifies.
  * `remoteSets` is shared across reloads: a reload does not throw away keys already fetched.
  * Throws an Error naming the problem when the configuration is unusable.
  */
 export async function compileJwtKeys(
   resource: { jwks_uri?: string; jwt?: TokenIntrospectorJwt },
-  remoteSets: Map<string, RemoteKeySet>,
+  remoteSets: Map<string, JWTVerifyGetKey>,
   options: RemoteKeySetOptions,
 ): Promise<JwtKeys> {
   const jwt = resource.jwt ?? {};
@@ -60,7 +89,8 @@ export async function compileJwtKeys(
     const uri = resource.jwks_uri;
     let set = remoteSets.get(uri);
     if (!set) {
-      set = createRemoteJWKSet(new URL(uri), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs, cacheMaxAge: options.maxAgeMs });
+      const remote = createRemoteJWKSet(new URL(uri), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs, cacheMaxAge: options.maxAgeMs });
+      set = staleIfError(remote, options.cooldownMs);
       remoteSets.set(uri, set);
     }
     const only = [{ key: set as VerifyKey, algorithms: ASYMMETRIC_ALGORITHMS }];

@@ -26,6 +26,8 @@ export interface ForeignTokenVerifierOptions {
   clockToleranceSec?: number;
   /** Unknown kid → refetch the key set at most this often. Default 30000. */
   jwksCooldownMs?: number;
+  /** Published keys are fetched again after this long (kept if the provider is then unreachable). Default 600000. */
+  jwksMaxAgeMs?: number;
   /** Introspection and userinfo answers live at most this long. Default 60000. */
   cacheMaxAgeMs?: number;
   /** …and at most this many of each. Default 10000. */
@@ -74,7 +76,7 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
   let index: Promise<IntrospectorIndex> | undefined;
   let loads = 0;
 
-  const load = () => loadIntrospectors(db, { logger, remoteSets, timeoutMs, cooldownMs: options.jwksCooldownMs ?? 30_000, maxAgeMs: 10 * 60_000 });
+  const load = () => loadIntrospectors(db, { logger, remoteSets, timeoutMs, cooldownMs: options.jwksCooldownMs ?? 30_000, maxAgeMs: options.jwksMaxAgeMs ?? 10 * 60_000 });
   const current = () => (index ??= load().catch((error) => ((index = undefined), Promise.reject(error))));
 
   async function verifyToken(token: string): Promise<{ claims: Obj; kind: 'jwt' | 'opaque'; introspector: Introspector }> {

@@ -1,3 +1,4 @@
+import type { JWTVerifyGetKey } from 'jose';
 import type { Queryable } from '../db/database';
 import type { Logger } from '../log/logger';
 import { compileJwtKeys, type JwtKeys, type RemoteKeySetOptions, type TokenIntrospectorJwt } from './compile-jwt-keys';
@@ -40,7 +41,7 @@ export interface IntrospectorIndex {
 export interface LoadIntrospectorsOptions extends RemoteKeySetOptions {
   logger?: Logger;
   /** Remote key sets by URI, kept across reloads. */
-  remoteSets?: Map<string, ReturnType<typeof import('jose').createRemoteJWKSet>>;
+  remoteSets?: Map<string, JWTVerifyGetKey>;
 }
 
 /** Stored references are `{resourceType, id}`; a FHIR-form `{reference}` is accepted too. */

@@ -150,6 +150,23 @@ describe('a provider that is down or silent', () => {
     await leaving.stop();
     await expect(v.verify(token)).resolves.toMatchObject({ introspectorId: 'leaving-jwt' });
   });
+
+  it('keeps the keys it has past their age while the provider is unreachable, without waiting on every request', async () => {
+    const leaving = await startIdentityProvider();
+    await putResource(server, 'TokenIntrospector', 'outage-jwt', { type: 'jwt', jwt: { iss: leaving.issuer }, jwks_uri: leaving.jwksUri });
+    const v = verifier({ jwksMaxAgeMs: 100, timeoutMs: 1000 });
+    const token = await leaving.clientCredentials('jwt');
+    await v.verify(token);
+    await leaving.stop();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await expect(v.verify(token)).resolves.toMatchObject({ introspectorId: 'outage-jwt' });
+    const started = Date.now();
+    for (let i = 0; i < 10; i++) await v.verify(token);
+    expect(Date.now() - started).toBeLessThan(500);
+    // Keys it never had are still refused.
+    const { privateKey } = await generateKeyPair('RS256');
+    expect((await refusal(v.verify(await sign({ iss: leaving.issuer, sub: 'x' }, privateKey, { alg: 'RS256', kid: 'new-kid' })))).reason).toBe('invalid-signature');
+  });
 });
 
 describe('a TokenIntrospector with jwt.keys or jwt.secret', () => {

@@ -158,6 +158,14 @@ describe('signing in through an IdentityProvider', () => {
     expect(await userOfCookie(asid)).toBe(user.id);
   });
 
+  it('returns only to a path on this server, never to another site', async () => {
+    for (const target of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
+      const browser = new Browser('quinn');
+      const { url } = await browser.open(`${ours}/auth/redirect/sso?return_to=${encodeURIComponent(target)}`, backAtOurs);
+      expect(url).toBe(`${ours}/`);
+    }
+  });
+
   it('finds the same User on the next sign-in', async () => {
     const first = await signIn('sso', 'ivan');
     const second = await signIn('sso', 'ivan');

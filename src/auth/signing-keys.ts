@@ -103,6 +103,8 @@ function encodedHeader(kid: string): string {
 
 /** Unknown kids trigger a reload at most this often, so garbage tokens cannot hammer the database. */
 const RELOAD_INTERVAL_MS = 5_000;
+const VERIFIED_MAX_AGE_MS = 60_000;
+const VERIFIED_MAX_ENTRIES = 10_000;
 /** How often signing checks, in the background, whether another key has become current. */
 const CURRENT_KEY_RECHECK_MS = 60_000;
 
@@ -112,6 +114,9 @@ export async function loadSigningKeys(db: Database, settings: AuthSettings): Pro
   let byKid = new Map(entries.map((entry) => [entry.kid, entry]));
   let signing = await toSigningKey(entries[0]);
   let lastReload = Date.now();
+  // A signature, once checked, stays valid: the same token string need not be checked again for a
+  // while. Claims (exp) and the session are still checked on every request by the caller.
+  const verified = new Map<string, { payload: Record<string, unknown>; at: number }>();
 
   async function reload(): Promise<void> {
     if (fixed) return;
@@ -135,28 +140,38 @@ export async function loadSigningKeys(db: Database, settings: AuthSettings): Pro
       return `${input}.${Buffer.from(signature).toString('base64url')}`;
     },
     async verify(token) {
-      const parts = token.split('.');
-      if (parts.length !== 3) return undefined;
-      let header: { alg?: unknown; kid?: unknown };
-      let payload: unknown;
-      try {
-        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-        if (header.alg !== 'RS256' || typeof header.kid !== 'string') return undefined;
-        let entry = byKid.get(header.kid);
-        if (!entry && Date.now() - lastReload > RELOAD_INTERVAL_MS) {
-          await reload();
-          entry = byKid.get(header.kid);
-        }
-        if (!entry) return undefined;
-        const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), entry.publicKey, Buffer.from(parts[2], 'base64url'));
-        if (!ok) return undefined;
-        payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-      } catch {
-        return undefined;
+      const known = verified.get(token);
+      if (known && Date.now() - known.at < VERIFIED_MAX_AGE_MS) return known.payload;
+      const payload = await verifySignature(token);
+      if (payload) {
+        if (verified.size >= VERIFIED_MAX_ENTRIES) verified.clear();
+        verified.set(token, { payload: Object.freeze(payload), at: Date.now() });
       }
-      return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+      return payload;
     },
     jwks: () => ({ keys: entries.map((entry) => entry.publicJwk) }),
     reload,
   };
+
+  async function verifySignature(token: string): Promise<Record<string, unknown> | undefined> {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    let payload: unknown;
+    try {
+      const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown; kid?: unknown };
+      if (header.alg !== 'RS256' || typeof header.kid !== 'string') return undefined;
+      let entry = byKid.get(header.kid);
+      if (!entry && Date.now() - lastReload > RELOAD_INTERVAL_MS) {
+        await reload();
+        entry = byKid.get(header.kid);
+      }
+      if (!entry) return undefined;
+      const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), entry.publicKey, Buffer.from(parts[2], 'base64url'));
+      if (!ok) return undefined;
+      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+  }
 }

@@ -61,14 +61,15 @@ const isJwt = (token: string) => token.split('.').length === 3;
 
 /**
  * Tokens issued by someone else (TokenIntrospector): verified JWTs or RFC 7662 introspection,
- * then the local User. Introspectors load on first use and on reload(); keys, provider answers
- * and resolved Users are cached, so a known foreign JWT costs one signature check and no query.
+ * then the local User. Introspectors load on first use and on reload(); keys, verified tokens,
+ * provider answers and resolved Users are cached, so a known foreign token costs a hash and no query.
  */
 export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions): ForeignTokenVerifier {
   const { db, logger } = options;
   const timeoutMs = options.timeoutMs ?? 3000;
   const clockToleranceSec = options.clockToleranceSec ?? 30;
   const cacheOptions = { maxAgeMs: options.cacheMaxAgeMs ?? 60_000, maxEntries: options.cacheMaxEntries ?? 10_000 };
+  const verifiedJwts = new TokenCache<{ claims: Obj; kind: 'jwt'; introspector: Introspector }>(cacheOptions);
   const introspections = new TokenCache<Obj>(cacheOptions);
   const userinfos = new TokenCache<Obj>(cacheOptions);
   const users = new UserCache({ maxAgeMs: 30_000, maxEntries: 20_000 });
@@ -82,8 +83,16 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
   async function verifyToken(token: string): Promise<{ claims: Obj; kind: 'jwt' | 'opaque'; introspector: Introspector }> {
     const loaded = await current();
     if (isJwt(token)) {
-      const { claims, introspector } = await verifyForeignJwt(loaded, token, { clockToleranceSec, timeoutMs });
-      return { claims, kind: 'jwt', introspector };
+      // A signature, once verified, stays verified: the same token is not checked again until its
+      // exp or the cache limit, as our own JWTs are not (src/auth/signing-keys.ts).
+      return verifiedJwts.get(
+        token,
+        async () => {
+          const { claims, introspector } = await verifyForeignJwt(loaded, token, { clockToleranceSec, timeoutMs });
+          return { claims, kind: 'jwt' as const, introspector };
+        },
+        (verified) => verified.claims.exp as number | undefined,
+      );
     }
     if (!loaded.opaque.length) throw new ForeignTokenError('untrusted-issuer', 'no TokenIntrospector accepts opaque tokens');
     let refusal: unknown;
@@ -127,6 +136,7 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       await next;
       if (mine !== loads) return;
       index = next;
+      verifiedJwts.clear();
       introspections.clear();
       userinfos.clear();
       users.clear();

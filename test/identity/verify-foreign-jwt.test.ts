@@ -145,23 +145,23 @@ describe('a provider that is down or silent', () => {
     const leaving = await startIdentityProvider();
     await putResource(server, 'TokenIntrospector', 'leaving-jwt', { type: 'jwt', jwt: { iss: leaving.issuer }, jwks_uri: leaving.jwksUri });
     const v = verifier();
-    const token = await leaving.clientCredentials('jwt');
-    await v.verify(token);
+    await v.verify(await leaving.clientCredentials('jwt'));
     await leaving.stop();
-    await expect(v.verify(token)).resolves.toMatchObject({ introspectorId: 'leaving-jwt' });
+    const later = await sign({ iss: leaving.issuer, sub: 'later' }, leaving.privateKey, { alg: 'RS256', kid: leaving.kid });
+    await expect(v.verify(later)).resolves.toMatchObject({ introspectorId: 'leaving-jwt', claims: { sub: 'later' } });
   });
 
   it('keeps the keys it has past their age while the provider is unreachable, without waiting on every request', async () => {
     const leaving = await startIdentityProvider();
     await putResource(server, 'TokenIntrospector', 'outage-jwt', { type: 'jwt', jwt: { iss: leaving.issuer }, jwks_uri: leaving.jwksUri });
     const v = verifier({ jwksMaxAgeMs: 100, timeoutMs: 1000 });
-    const token = await leaving.clientCredentials('jwt');
-    await v.verify(token);
+    await v.verify(await leaving.clientCredentials('jwt'));
+    const tokens = await Promise.all(Array.from({ length: 11 }, (_, i) => sign({ iss: leaving.issuer, sub: `s${i}` }, leaving.privateKey, { alg: 'RS256', kid: leaving.kid })));
     await leaving.stop();
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await expect(v.verify(token)).resolves.toMatchObject({ introspectorId: 'outage-jwt' });
+    await expect(v.verify(tokens[0])).resolves.toMatchObject({ introspectorId: 'outage-jwt' });
     const started = Date.now();
-    for (let i = 0; i < 10; i++) await v.verify(token);
+    for (const token of tokens.slice(1)) await v.verify(token);
     expect(Date.now() - started).toBeLessThan(500);
     // Keys it never had are still refused.
     const { privateKey } = await generateKeyPair('RS256');
@@ -235,6 +235,19 @@ describe('a TokenIntrospector with jwt.keys or jwt.secret', () => {
     await putResource(server, 'TokenIntrospector', 'announced', { type: 'jwt', jwt: { iss, secret: 'second-secret-second-secret-32bytes!' } });
     await eventually(() => v.verify(first).then(() => undefined, () => true));
     expect((await refusal(v.verify(first))).reason).toBe('invalid-signature');
+  });
+
+  it('stops accepting an already verified token once its introspector is deleted', async () => {
+    const iss = 'https://removed.example';
+    const secret = 'removed-introspector-secret-32-bytes!';
+    await putResource(server, 'TokenIntrospector', 'removed', { type: 'jwt', jwt: { iss, secret } });
+    const v = verifier();
+    await v.listen();
+    const token = await sign({ iss, sub: 'r' }, new TextEncoder().encode(secret), { alg: 'HS256' });
+    await v.verify(token);
+    await server.http.delete('/fhir/TokenIntrospector/removed').expect((res) => expect(res.status).toBeLessThan(300));
+    await eventually(() => v.verify(token).then(() => undefined, () => true));
+    expect((await refusal(v.verify(token))).reason).toBe('untrusted-issuer');
   });
 
   it('sees a new introspector only after reload() when not listening', async () => {

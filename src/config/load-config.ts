@@ -16,6 +16,10 @@ export interface Config {
   /** Largest _count a search may ask for (BOX_SEARCH_MAX_COUNT). */
   readonly searchMaxCount: number;
   readonly auth: AuthSettings;
+  /** BOX_SECURITY_DEV_MODE: anyone may ask why a request was allowed or denied. Never in production. */
+  readonly devMode: boolean;
+  /** BOX_SECURITY_INTROSPECTION_CREATE_USER: a trusted foreign token's first use creates a local User. */
+  readonly createUsersFromForeignTokens: boolean;
 }
 
 export interface AuthSettings {
@@ -78,6 +82,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 /** The same 8–72 byte rule as every User.password (bcrypt reads at most 72 bytes). */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return false;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got '${raw}'`);
+}
+
 function adminPassword(env: Env): string | undefined {
   const raw = env.BOX_ADMIN_PASSWORD;
   if (raw === undefined || raw === '') return undefined;
@@ -109,6 +121,8 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: byteSize(env, 'BOX_HTTP_MAX_BODY_SIZE', 10 * 1024 ** 2),
     logLevel: oneOf(env, 'BOX_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     searchMaxCount: integer(env, 'BOX_SEARCH_MAX_COUNT', 1000, 1, 100_000),
+    devMode: flag(env, 'BOX_SECURITY_DEV_MODE'),
+    createUsersFromForeignTokens: flag(env, 'BOX_SECURITY_INTROSPECTION_CREATE_USER'),
     auth: Object.freeze({
       rootClientSecret: env.BOX_ROOT_CLIENT_SECRET || undefined,
       adminPassword: adminPassword(env),

@@ -81,7 +81,8 @@ export function createApp(services: Services): express.Express {
       contentType,
     };
     const auth = await authenticateRequest(services, request.headers);
-    const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth }, path, request);
+    const edge = { remoteAddr: req.socket.remoteAddress, scheme: new URL(config.baseUrl).protocol.replace(':', '') };
+    const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge }, path, { ...request, uri: req.path });
     send(res, response.status, response.body, wire, fhir, response.headers);
   });
 

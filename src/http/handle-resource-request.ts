@@ -1,5 +1,7 @@
 import type { AuthContext } from '../auth/auth-context';
-import { checkBootstrapAccess } from '../auth/check-bootstrap-access';
+import { accessDenied, decideAccess } from '../access/authorize-request';
+import { explainAccess } from '../access/explain-access';
+import { toPolicyRequest, type EdgeFacts } from '../access/to-policy-request';
 import type { Queryable } from '../db/database';
 import type { ResourceFormat, ResourceRequest, ResourceResponse, Services } from '../interactions/interaction-context';
 import { resolveRoute } from './resolve-route';
@@ -16,19 +18,39 @@ export interface RequestScope {
   /** The database, or the open transaction of the bundle this request is an entry of. */
   q: Queryable;
   auth: AuthContext;
+  /** Facts of the HTTP connection the request (or its bundle) came on. */
+  edge: EdgeFacts;
+}
+
+/** Writes to these types change what the next request may do. */
+const ACCESS_TYPES = new Set(['AccessPolicy', 'Role']);
+
+function wantsExplanation(scope: RequestScope, req: ResourceRequest): boolean {
+  const asked = req.headers['x-debug'] === 'policy' || req.query._debug?.[0] === 'policy';
+  if (!asked) return false;
+  // An administrator (the bootstrap identities), or anyone on a development server.
+  return scope.services.config.devMode || scope.auth.user?.id === 'admin' || (!scope.auth.user && scope.auth.client?.id === 'root');
 }
 
 /**
  * The resource API's pipeline after the HTTP edge has parsed the request and authenticated the
  * caller, one stage per line:
- *   resolve the operation → authorize → execute.
+ *   resolve the operation → authorize (AccessPolicy, default deny) → execute.
  * Bundle entries re-enter here, so whatever guards a single request guards each entry.
  */
 export async function handleResourceRequest(scope: RequestScope, path: ParsedPath, req: ResourceRequest): Promise<ResourceResponse> {
   const route = resolveRoute(req.method, path.segments, path.fhir, scope.services.registry);
   const request: ResourceRequest = { ...req, resourceType: route.resourceType, id: route.id, versionId: route.versionId };
-  // authorize(scope, route, request) plugs in here (AccessPolicy issue); until then only the
-  // bootstrap identities pass.
-  if (!route.public) checkBootstrapAccess(scope.auth);
-  return route.interaction({ services: scope.services, q: scope.q, format: scope.format, auth: scope.auth }, request);
+  if (!route.public) {
+    const { services, q, auth } = scope;
+    const uri = req.uri ?? `/${[...(path.fhir ? ['fhir'] : []), ...path.segments].map(encodeURIComponent).join('/')}`;
+    const policyRequest = toPolicyRequest(request, route, uri, auth, scope.edge);
+    if (wantsExplanation(scope, request)) return { status: 200, body: await explainAccess(services.access, services.db, q, policyRequest, auth) };
+    const decision = await decideAccess(services.access, services.db, q, policyRequest, auth);
+    if (!decision.allowed) throw accessDenied(auth);
+  }
+  const response = await route.interaction({ services: scope.services, q: scope.q, format: scope.format, auth: scope.auth, edge: scope.edge }, request);
+  // This process's own change applies to the very next request (others hear of it by NOTIFY).
+  if (route.resourceType && ACCESS_TYPES.has(route.resourceType) && req.method !== 'GET' && req.method !== 'HEAD') scope.services.access.invalidate();
+  return response;
 }

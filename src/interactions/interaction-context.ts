@@ -1,3 +1,5 @@
+import type { AccessPolicies } from '../access/access-policies';
+import type { EdgeFacts } from '../access/to-policy-request';
 import type { AuthContext } from '../auth/auth-context';
 import type { AuthRuntime } from '../auth/auth-runtime';
 import type { Config } from '../config/load-config';
@@ -18,6 +20,8 @@ export interface Services {
   readonly hooks: ResourceHooks;
   /** Signing keys and login throttling. */
   readonly auth: AuthRuntime;
+  /** The live AccessPolicies and Roles. */
+  readonly access: AccessPolicies;
 }
 
 /**
@@ -40,6 +44,8 @@ export interface InteractionContext {
   readonly q: Queryable;
   readonly format: ResourceFormat;
   readonly auth: AuthContext;
+  /** Facts of the HTTP connection (remote address, scheme), for bundle entries' authorization. */
+  readonly edge: EdgeFacts;
 }
 
 /** A request as the interactions see it: no Express, no sockets. */
@@ -55,6 +61,8 @@ export interface ResourceRequest {
   body: unknown;
   /** Media type of the body without parameters, e.g. application/json-patch+json. */
   contentType?: string;
+  /** The path as the client wrote it (what policies see as `uri`); derived from the route when absent. */
+  uri?: string;
 }
 
 export interface ResourceResponse {

@@ -13,6 +13,10 @@ import { forgetIdentityHook } from '../auth/forget-identity-hook';
 import { ensureBootstrapIdentities } from '../auth/ensure-bootstrap-identities';
 import { userPasswordHook } from '../auth/user-password-hook';
 import { createLogger, type Logger } from '../log/logger';
+import { createAccessPolicies } from '../access/access-policies';
+import { createAccessPolicyHook } from '../access/access-policy-hook';
+import { checkPolicySql } from '../access/check-policy-sql';
+import { ensureBootstrapPolicies } from '../access/ensure-bootstrap-policies';
 import { loadRegistry } from '../schema/resource-registry';
 import { createValidator } from '../schema/validate-resource';
 
@@ -38,16 +42,21 @@ export async function createServices(config: Config, options: ServiceOptions = {
   await ensureAuthSchema(db);
   await ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`)));
   const auth = await createAuthRuntime(db, config.auth);
+  await ensureBootstrapPolicies(db);
+  const access = await createAccessPolicies(db, logger);
+  // A policy that cannot work is refused when written (422), never discovered at request time.
+  const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql) => checkPolicySql(db, sql) });
   const hooks = createResourceHooks(
     {
       User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser)],
       Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient)],
       Session: [forgetIdentityHook(auth.cache.forgetSession)],
+      AccessPolicy: [accessPolicyHook],
     },
     // Hashes are never presented: not by read, search, history or bundles.
     { User: ['password'], Client: ['secret'], Session: ['access_token', 'refresh_token', 'authorization_code'] },
   );
-  return { config, db, registry, validator, logger, hooks, auth, close: () => db.close() };
+  return { config, db, registry, validator, logger, hooks, auth, access, close: () => db.close() };
 }
 
 export async function listen(services: RunningServices): Promise<Server> {

@@ -1,0 +1,42 @@
+import type { AuthContext } from '../auth/auth-context';
+import { loginRequired } from '../auth/authenticate-request';
+import type { Database, Queryable } from '../db/database';
+import { HttpError } from '../errors/http-error';
+import type { AccessPolicies } from './access-policies';
+import { evaluateAccess, type AccessResult } from './evaluate-access';
+import type { PolicyRequest } from './policy-request';
+
+/**
+ * An sql-engine policy runs its query in a read-only transaction of its own. Inside a bundle's
+ * transaction a second transaction cannot be opened on the same handle (PGlite has one backend),
+ * so there the query runs in a savepoint that is always rolled back.
+ */
+function policyDatabase(db: Database, q: Queryable): Database {
+  if (q === db) return db;
+  return {
+    ...db,
+    query: (sql, params) => q.query(sql, params),
+    exec: (sql) => q.exec(sql),
+    async transaction(fn) {
+      await q.exec('savepoint lockbox_policy');
+      try {
+        return await fn(q);
+      } finally {
+        await q.exec('rollback to savepoint lockbox_policy');
+      }
+    },
+  };
+}
+
+/** Decides one request: the first candidate policy that allows decides; otherwise default deny. */
+export async function decideAccess(policies: AccessPolicies, db: Database, q: Queryable, request: PolicyRequest, auth: AuthContext): Promise<AccessResult> {
+  const index = await policies.index(q);
+  const roles = auth.user ? await policies.rolesOf(q, auth.user.id) : [];
+  return evaluateAccess(index, request, { roles, db: policyDatabase(db, q) });
+}
+
+/** A refusal that says nothing about the policies: 401 without an identity, 403 with one. */
+export function accessDenied(auth: AuthContext): HttpError {
+  if (!auth.user && !auth.client) return loginRequired('Authentication required', 'Bearer', false);
+  return new HttpError(403, 'forbidden', 'Access denied');
+}

@@ -2,7 +2,8 @@
  * npm run bench:auth — (1) client_credentials issuance over HTTP, opaque and JWT, each persisting its
  * Session, against node-oidc-provider issuing the same grant (in-memory store) in the same run; goal
  * ratio ≥ 1.0. (2) Read by id with a bearer JWT vs the same read with Basic root; goal ≥ 0.9.
- * BENCH_SECONDS (default 8) bounds each scenario; BENCH_CONNECTIONS (default 16) is the concurrency.
+ * BENCH_SECONDS (default 8) bounds each scenario, run in alternating rounds with the one it is
+ * compared with; BENCH_CONNECTIONS (default 16) is the concurrency.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -14,9 +15,26 @@ const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
 const basic = (id: string) => `Basic ${Buffer.from(`${id}:${CLIENT_SECRET}`).toString('base64')}`;
 
 async function cannon(name: string, options: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS / ROUNDS, ...options });
   if (result.non2xx || result.errors) throw new Error(`${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/**
+ * Runs the two sides of a comparison in alternating rounds (A B A B …), SECONDS in all for each,
+ * so that a change in the machine's load during the run falls on both alike. Figures are averaged.
+ */
+const ROUNDS = 4;
+async function alternate(a: () => Promise<Figures>, b: () => Promise<Figures>): Promise<[Figures, Figures]> {
+  const runs: Array<[Figures, Figures]> = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
+  const mean = (side: 0 | 1): Figures => ({
+    name: runs[0][side].name,
+    rps: runs.reduce((sum, run) => sum + run[side].rps, 0) / ROUNDS,
+    p50: runs.reduce((sum, run) => sum + run[side].p50, 0) / ROUNDS,
+    p99: Math.max(...runs.map((run) => run[side].p99)),
+  });
+  return [mean(0), mean(1)];
 }
 
 const issue = (name: string, url: string, authorization: string) =>
@@ -65,18 +83,24 @@ async function main() {
       if ((token.split('.').length === 3) !== jwt) throw new Error(`${url}: expected ${jwt ? 'a JWT' : 'an opaque token'}`);
     }
 
-    const theirsOpaque = await issue('oidc-provider: client_credentials, opaque (in-memory)', `${baseline.url}/token`, basic('bench'));
-    const opaque = await issue('lockbox: client_credentials, opaque + Session', `${server.url}/auth/token`, basic('bench-opaque'));
-    const theirsJwt = await issue('oidc-provider: client_credentials, RS256 JWT (in-memory)', `${baseline.url}/token`, basic('bench-jwt'));
-    const jwt = await issue('lockbox: client_credentials, RS256 JWT + Session', `${server.url}/auth/token`, basic('bench-jwt'));
+    const [theirsOpaque, opaque] = await alternate(
+      () => issue('oidc-provider: client_credentials, opaque (in-memory)', `${baseline.url}/token`, basic('bench')),
+      () => issue('lockbox: client_credentials, opaque + Session', `${server.url}/auth/token`, basic('bench-opaque')),
+    );
+    const [theirsJwt, jwt] = await alternate(
+      () => issue('oidc-provider: client_credentials, RS256 JWT (in-memory)', `${baseline.url}/token`, basic('bench-jwt')),
+      () => issue('lockbox: client_credentials, RS256 JWT + Session', `${server.url}/auth/token`, basic('bench-jwt')),
+    );
 
     // Read by id: root by Basic vs root's own bearer JWT (both have full access before AccessPolicy).
     await put(`${server.url}/Client/root`, { grant_types: ['basic', 'client_credentials'], auth: { client_credentials: { token_format: 'jwt', access_token_expiration: 3600 } } });
     const tokenResponse = await fetch(`${server.url}/auth/token`, { method: 'POST', headers: { authorization: ROOT_BASIC, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
     const { access_token: rootJwt } = (await tokenResponse.json()) as { access_token: string };
     await put(`${server.url}/Patient/bench-read`, { resourceType: 'Patient', name: [{ family: 'Bench' }] });
-    const readBasic = await cannon('lockbox: read by id, Basic root', { url: `${server.url}/Patient/bench-read`, headers: { authorization: ROOT_BASIC } });
-    const readJwt = await cannon('lockbox: read by id, bearer JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } });
+    const [readBasic, readJwt] = await alternate(
+      () => cannon('lockbox: read by id, Basic root', { url: `${server.url}/Patient/bench-read`, headers: { authorization: ROOT_BASIC } }),
+      () => cannon('lockbox: read by id, bearer JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } }),
+    );
 
     printTable([
       theirsOpaque,
@@ -86,7 +110,7 @@ async function main() {
       readBasic,
       { ...readJwt, ratio: `${(readJwt.rps / readBasic.rps).toFixed(2)} of Basic read (goal ≥ 0.9)` },
     ]);
-    console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario; both servers are single Node processes on loopback; Lockbox on PostgreSQL (pool 10).`);
+    console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario in ${ROUNDS} alternating rounds (p50: mean, p99: worst round); both servers are single Node processes on loopback; Lockbox on PostgreSQL (pool 10).`);
   } finally {
     await baseline.stop();
     await server.stop();

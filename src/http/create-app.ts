@@ -8,6 +8,7 @@ import type { ResourceRequest, Services } from '../interactions/interaction-cont
 import { NO_STORE } from '../oauth/auth-request';
 import { OAuthError } from '../oauth/oauth-error';
 import { createAuthRouter } from './create-auth-router';
+import { testPolicy } from '../access/test-policy';
 import { handleResourceRequest, type ParsedPath } from './handle-resource-request';
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
@@ -61,6 +62,12 @@ export function createApp(services: Services): express.Express {
   app.get('/health', (_req, res) => void res.json({ status: 'pass' }));
 
   app.use(express.raw({ type: () => true, limit: config.bodyLimitBytes }));
+  app.post('/auth/test-policy', async (req: Request, res: Response) => {
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+    const body = parseBody(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type'));
+    const result = await testPolicy(services, await authenticateRequest(services, headers), body);
+    send(res, 200, result, negotiateFormat(undefined, req.get('accept')), false);
+  });
   app.use(createAuthRouter(services));
 
   app.use(async (req: Request, res: Response) => {

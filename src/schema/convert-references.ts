@@ -127,13 +127,16 @@ function makeWalker(registry: ResourceRegistry, convertRef: RefConverter): (reso
   return walkResource;
 }
 
+/** Referenced (AccessPolicy.link → Operation/FhirRead) but not stored as resources. */
+const REFERENCE_ONLY_TYPES = new Set(['Operation']);
+
 /** { reference: "Patient/1", ... } -> { resourceType: "Patient", id: "1", ... } (key position kept) */
 function refToStored(registry: ResourceRegistry): RefConverter {
   return (ref) => {
     const reference = ref.reference;
     if (typeof reference !== 'string' || 'resourceType' in ref || 'id' in ref) return ref;
     const m = RELATIVE_REF.exec(reference);
-    if (!m || !registry.isResourceType(m[1])) return ref;
+    if (!m || !(registry.isResourceType(m[1]) || REFERENCE_ONLY_TYPES.has(m[1]))) return ref;
     const out: Obj = {};
     for (const key of Object.keys(ref)) {
       if (key === 'reference') {

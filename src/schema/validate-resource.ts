@@ -208,7 +208,8 @@ export function createValidator(registry: ResourceRegistry, schemaDir: string = 
     } else {
       return true;
     }
-    if (!registry.isResourceType(target)) {
+    // A type the field names itself (AccessPolicy.link → Operation) is fine even if it is not stored.
+    if (!registry.isResourceType(target) && !schema.includes(target)) {
       refTargets.errors = [customError(path, `${EXPR} references unknown resource type '${target}'`)];
       return false;
     }

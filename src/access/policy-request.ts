@@ -19,6 +19,8 @@ export interface PolicyRequest {
   session?: Record<string, unknown>;
   /** Claims of the verified token. */
   jwt?: Record<string, unknown>;
+  /** The RFC 7662 introspection answer of a foreign opaque token. */
+  token?: Record<string, unknown>;
   /** For a policy found through its roleName: the caller's Role resource of that name. */
   role?: Record<string, unknown>;
   /** `FhirRead`, `FhirSearch`, …, or `Read`, `Search`, … on the stored-format paths. */

@@ -44,6 +44,7 @@ export function toPolicyRequest(
     ...(auth.client ? { client: visible(auth.client) } : {}),
     ...(auth.session ? { session: visible(auth.session) } : {}),
     ...(auth.claims ? { jwt: auth.claims } : {}),
+    ...(auth.token ? { token: auth.token } : {}),
     operation: { id: route.operation },
     ...(edge.remoteAddr ? { 'remote-addr': edge.remoteAddr } : {}),
     scheme: edge.scheme,

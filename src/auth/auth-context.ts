@@ -8,6 +8,8 @@ export interface AuthContext {
   session?: { id: string; resource: Record<string, unknown> };
   /** Claims of a verified JWT, when the credential was one. */
   claims?: Record<string, unknown>;
+  /** The RFC 7662 introspection answer for a foreign opaque token (what policies see as `token`). */
+  token?: Record<string, unknown>;
   scope?: string[];
   /** How the caller proved itself. */
   method?: 'bearer' | 'basic' | 'cookie';

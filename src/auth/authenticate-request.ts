@@ -35,8 +35,33 @@ function checkLive(session: LoadedSession | undefined, scheme: 'Bearer' | 'Basic
 /** Ours when it is three base64url parts: a JWS (RFC 7515 §7.1); anything else is opaque. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
+/** The issuer a JWT claims, before anything is verified: only to choose who verifies it. */
+function claimedIssuer(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    return typeof payload?.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A token some TokenIntrospector trusts: its claims (JWT) or introspection answer (opaque), and the local User. */
+async function authenticateForeign(services: Services, token: string): Promise<AuthContext> {
+  const result = await services.foreignTokens.verify(token);
+  if (result.user?.resource.inactive === true) throw loginRequired('The user is inactive');
+  const scope = typeof result.claims.scope === 'string' ? result.claims.scope.split(' ').filter(Boolean) : [];
+  return {
+    ...(result.user ? { user: result.user } : {}),
+    ...(result.kind === 'jwt' ? { claims: result.claims } : { token: result.claims }),
+    scope,
+    method: 'bearer',
+  };
+}
+
 async function authenticateBearer(services: Services, token: string): Promise<AuthContext> {
   if (JWT_SHAPE.test(token)) {
+    const issuer = claimedIssuer(token);
+    if (issuer !== undefined && issuer !== services.config.baseUrl) return authenticateForeign(services, token);
     const claims = await services.auth.keys.verify(token);
     if (!claims || claims.iss !== services.config.baseUrl || typeof claims.sid !== 'string') throw loginRequired('The token is not valid');
     if (typeof claims.exp === 'number' && claims.exp <= Date.now() / 1000) throw loginRequired('The token has expired');
@@ -45,7 +70,15 @@ async function authenticateBearer(services: Services, token: string): Promise<Au
     if (session.resource.jti !== claims.jti) throw loginRequired('The token has been replaced');
     return contextOf(session, 'bearer', claims);
   }
-  return contextOf(checkLive(await services.auth.cache.session(services.db, 'access_token', hashSecret(token))), 'bearer');
+  const session = await services.auth.cache.session(services.db, 'access_token', hashSecret(token));
+  if (session) return contextOf(checkLive(session), 'bearer');
+  // Not one of our sessions: perhaps an external provider's opaque token (RFC 7662).
+  try {
+    return await authenticateForeign(services, token);
+  } catch (error) {
+    if ((error as { reason?: string }).reason === 'untrusted-issuer') throw loginRequired('The token is not valid');
+    throw error;
+  }
 }
 
 /** RFC 7617 Basic, with Client id:secret, for clients granted the `basic` type. */

@@ -9,6 +9,8 @@ import { NO_STORE } from '../oauth/auth-request';
 import { OAuthError } from '../oauth/oauth-error';
 import { createAuthRouter } from './create-auth-router';
 import { testPolicy } from '../access/test-policy';
+import { createIdentityProviderRoutes } from '../identity/identity-provider-routes';
+import { openBrowserSession } from '../oauth/open-browser-session';
 import { handleResourceRequest, type ParsedPath } from './handle-resource-request';
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
@@ -68,6 +70,12 @@ export function createApp(services: Services): express.Express {
     const result = await testPolicy(services, await authenticateRequest(services, headers), body);
     send(res, 200, result, negotiateFormat(undefined, req.get('accept')), false);
   });
+  app.use(createIdentityProviderRoutes({
+    db: services.db,
+    baseUrl: config.baseUrl,
+    logger,
+    openSession: async (user, provider) => (await openBrowserSession(services, user.id, `identity-provider:${provider.id}`)).cookie,
+  }));
   app.use(createAuthRouter(services));
 
   app.use(async (req: Request, res: Response) => {

@@ -4,6 +4,7 @@ import type { AuthContext } from '../auth/auth-context';
 import type { AuthRuntime } from '../auth/auth-runtime';
 import type { Config } from '../config/load-config';
 import type { Database, Queryable } from '../db/database';
+import type { ForeignTokenVerifier } from '../identity/create-foreign-token-verifier';
 import type { Logger } from '../log/logger';
 import type { ResourceRegistry } from '../schema/resource-registry';
 import type { ResourceValidator } from '../schema/validate-resource';
@@ -22,6 +23,8 @@ export interface Services {
   readonly auth: AuthRuntime;
   /** The live AccessPolicies and Roles. */
   readonly access: AccessPolicies;
+  /** Tokens of external identity providers (TokenIntrospector), and just-in-time users. */
+  readonly foreignTokens: ForeignTokenVerifier;
 }
 
 /**

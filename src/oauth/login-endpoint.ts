@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { hashSecret, newRandomToken } from '../auth/hash-secret';
 import type { Queryable } from '../db/database';
 import type { AuthRequest, AuthResponse } from './auth-request';
 import { NO_STORE } from './auth-request';
+import { openBrowserSession } from './open-browser-session';
 import { renderLoginPage } from './render-login-page';
+import { loadSignInProviders } from '../identity/load-sign-in-providers';
 import { verifyUserPassword } from './verify-user-password';
 
 /** A login page must not be framed by another site (clickjacking). */
@@ -35,21 +35,11 @@ export function asidCookie(value: string, maxAge: number, secure: boolean): stri
  * checks the password, starts a Session and sets the `asid` cookie that authenticates later requests.
  */
 export async function loginEndpoint(req: AuthRequest): Promise<AuthResponse> {
-  if (req.method === 'GET' || req.method === 'HEAD') return { status: 200, html: renderLoginPage(), headers: { ...NO_STORE, ...NO_FRAMING } };
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return { status: 200, html: renderLoginPage(await loadSignInProviders(req.services.db)), headers: { ...NO_STORE, ...NO_FRAMING } };
+  }
   const { services, params } = req;
   const user = await verifyUserPassword(services, services.db, { username: params.username ?? params.email, password: params.password, address: req.address });
-  const maxAge = await loadAsidMaxAge(services.db);
-  const token = newRandomToken();
-  const id = randomUUID();
-  const now = new Date();
-  await services.auth.sessions.insert(id, {
-    type: 'login',
-    user: { id: user.id, resourceType: 'User' },
-    start: now.toISOString(),
-    exp: Math.floor(now.getTime() / 1000) + maxAge,
-    active: true,
-    access_token: hashSecret(token),
-  });
-  const cookie = asidCookie(token, maxAge, services.config.baseUrl.startsWith('https:'));
+  const { id, cookie } = await openBrowserSession(services, user.id, 'login');
   return { status: 200, body: { user: { id: user.id, resourceType: 'User' }, session: { id, resourceType: 'Session' } }, headers: { ...NO_STORE, 'set-cookie': cookie } };
 }

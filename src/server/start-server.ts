@@ -13,6 +13,7 @@ import { forgetIdentityHook } from '../auth/forget-identity-hook';
 import { ensureBootstrapIdentities } from '../auth/ensure-bootstrap-identities';
 import { userPasswordHook } from '../auth/user-password-hook';
 import { createLogger, type Logger } from '../log/logger';
+import { createForeignTokenVerifier } from '../identity/create-foreign-token-verifier';
 import { createAccessPolicies } from '../access/access-policies';
 import { createAccessPolicyHook } from '../access/access-policy-hook';
 import { checkPolicySql } from '../access/check-policy-sql';
@@ -44,11 +45,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const auth = await createAuthRuntime(db, config.auth);
   await ensureBootstrapPolicies(db);
   const access = await createAccessPolicies(db, logger);
+  const foreignTokens = createForeignTokenVerifier({ db, createUsers: config.createUsersFromForeignTokens, logger });
+  await foreignTokens.listen();
   // A policy that cannot work is refused when written (422), never discovered at request time.
   const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql) => checkPolicySql(db, sql) });
   const hooks = createResourceHooks(
     {
-      User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser)],
+      User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser), forgetIdentityHook(foreignTokens.forgetUser)],
       Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient)],
       Session: [forgetIdentityHook(auth.cache.forgetSession)],
       AccessPolicy: [accessPolicyHook],
@@ -56,7 +59,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     // Hashes are never presented: not by read, search, history or bundles.
     { User: ['password'], Client: ['secret'], Session: ['access_token', 'refresh_token', 'authorization_code'] },
   );
-  return { config, db, registry, validator, logger, hooks, auth, access, close: () => db.close() };
+  return { config, db, registry, validator, logger, hooks, auth, access, foreignTokens, close: () => db.close() };
 }
 
 export async function listen(services: RunningServices): Promise<Server> {

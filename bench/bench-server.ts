@@ -52,7 +52,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, BOX_WEB_BASE_URL: url, BOX_LOG_LEVEL: 'warn', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_DB_POOL_SIZE: '10', ...env },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, BOX_WEB_BASE_URL: url, BOX_LOG_LEVEL: 'warn', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_ADMIN_PASSWORD: 'bench-admin-password', BOX_DB_POOL_SIZE: '10', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const deadline = Date.now() + 60_000;

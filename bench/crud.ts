@@ -35,6 +35,8 @@ async function main() {
       }),
     );
 
+    // JIT warm-up, not measured.
+    await cannon('warm-up', server.url, { duration: 3, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/fhir/Patient/${pick(ids)}` }) }] });
     const read = await cannon('server: read by id', server.url, { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/fhir/Patient/${pick(ids)}` }) }] });
     const create = await cannon('server: create', `${server.url}/fhir/Patient`, { method: 'POST', body: JSON.stringify(patient) });
     const update = await cannon('server: update', server.url, { requests: [{ method: 'PUT', body: JSON.stringify(patient), setupRequest: (req) => ({ ...req, path: `/fhir/Patient/${pick(ids)}` }) }] });

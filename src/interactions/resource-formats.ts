@@ -3,13 +3,11 @@ import { toFhirFormat, toStoredFormat } from '../schema/convert-references';
 import type { StoredVersion } from '../store/resource-store';
 import type { ResourceFormat } from './interaction-context';
 import type { ResourceHooks } from './resource-hooks';
+import { withoutPaths } from './secret-paths';
 import { CREATED_AT_EXTENSION } from './prepare-resource';
 
 function withoutHidden(resource: Record<string, unknown>, hidden: readonly string[] | undefined): Record<string, unknown> {
-  if (!hidden) return resource;
-  const copy = { ...resource };
-  for (const field of hidden) delete copy[field];
-  return copy;
+  return hidden ? withoutPaths(resource, hidden) : resource;
 }
 
 /** `/<Type>`: the body as stored, with id, resourceType and meta from the columns. */

@@ -11,7 +11,7 @@ export interface WriteHook {
 
 export interface ResourceHooks {
   write: ReadonlyMap<string, WriteHook[]>;
-  /** Field names never presented for a type (hashed secrets). */
+  /** Fields never presented for a type (secrets and their hashes), as dotted paths: `client.secret`. */
   hiddenFields: ReadonlyMap<string, readonly string[]>;
 }
 

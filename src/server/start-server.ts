@@ -6,6 +6,7 @@ import { runMigrations } from '../db/run-migrations';
 import { createApp } from '../http/create-app';
 import type { Services } from '../interactions/interaction-context';
 import { createResourceHooks } from '../interactions/resource-hooks';
+import { keepOmittedSecrets } from '../interactions/secret-paths';
 import { createAuthRuntime } from '../auth/auth-runtime';
 import { clientSecretHook } from '../auth/client-secret-hook';
 import { ensureAuthSchema } from '../auth/ensure-auth-schema';
@@ -49,15 +50,27 @@ export async function createServices(config: Config, options: ServiceOptions = {
   await foreignTokens.listen();
   // A policy that cannot work is refused when written (422), never discovered at request time.
   const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql) => checkPolicySql(db, sql) });
+  // Secrets we must keep in clear to use them (an IdP's client secret, an introspector's key) are
+  // never presented either, and an update that omits one keeps it.
+  const providerSecrets = ['client.secret', 'client.private-key'];
+  const introspectorSecrets = ['jwt.secret', 'jwt.keys.k', 'introspection_endpoint.authorization'];
   const hooks = createResourceHooks(
     {
+      IdentityProvider: [keepOmittedSecrets(providerSecrets)],
+      TokenIntrospector: [keepOmittedSecrets(introspectorSecrets)],
       User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser), forgetIdentityHook(foreignTokens.forgetUser)],
       Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient)],
       Session: [forgetIdentityHook(auth.cache.forgetSession)],
       AccessPolicy: [accessPolicyHook],
     },
-    // Hashes are never presented: not by read, search, history or bundles.
-    { User: ['password'], Client: ['secret'], Session: ['access_token', 'refresh_token', 'authorization_code'] },
+    // Secrets and hashes are never presented: not by read, search, history or bundles.
+    {
+      User: ['password'],
+      Client: ['secret'],
+      Session: ['access_token', 'refresh_token', 'authorization_code'],
+      IdentityProvider: providerSecrets,
+      TokenIntrospector: introspectorSecrets,
+    },
   );
   return { config, db, registry, validator, logger, hooks, auth, access, foreignTokens, close: () => db.close() };
 }

@@ -5,7 +5,7 @@ import { findOrCreateUser, type LocalUser } from './find-or-create-user';
 import { ForeignTokenError } from './foreign-token-error';
 import { introspectOpaqueToken } from './introspect-opaque-token';
 import { loadIntrospectors, type Introspector, type IntrospectorIndex } from './load-introspectors';
-import { loadUserinfo } from './load-userinfo';
+import { loadUserinfoOrClaims } from './load-userinfo';
 import { TokenCache } from './token-cache';
 import { UserCache } from './user-cache';
 import { verifyForeignJwt } from './verify-foreign-jwt';
@@ -75,6 +75,15 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
   const users = new UserCache({ maxAgeMs: 30_000, maxEntries: 20_000 });
   const remoteSets = new Map();
   let index: Promise<IntrospectorIndex> | undefined;
+  const refusingProviders = new Set<string>();
+
+  /** Once per provider and process: the operator should know, the log should not fill up. */
+  const warnRefusedUserinfo = (provider: { system?: string; userinfo_endpoint?: string }, problem: string) => {
+    const key = provider.userinfo_endpoint ?? provider.system ?? '';
+    if (refusingProviders.has(key)) return;
+    refusingProviders.add(key);
+    logger?.log('warn', "userinfo endpoint refused a verified token; the token's claims are the user data", { system: provider.system, problem });
+  };
   let loads = 0;
 
   const load = () => loadIntrospectors(db, { logger, remoteSets, timeoutMs, cooldownMs: options.jwksCooldownMs ?? 30_000, maxAgeMs: options.jwksMaxAgeMs ?? 10 * 60_000 });
@@ -120,7 +129,7 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       const user = await findOrCreateUser(db, { introspector, claims, token }, {
         createUsers: options.createUsers,
         users,
-        loadUserinfo: (provider, bearer, sub) => userinfos.get(bearer, () => loadUserinfo(provider, bearer, sub, timeoutMs), () => claims.exp as number | undefined),
+        loadUserinfo: (provider, bearer) => userinfos.get(bearer, () => loadUserinfoOrClaims(provider, bearer, claims, { timeoutMs, onRefused: warnRefusedUserinfo }), () => claims.exp as number | undefined),
       });
       const result: ForeignTokenResult = { claims, kind, introspectorId: introspector.id };
       if (user) result.user = { id: user.id, resource: user.resource };

@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../db/database';
 import { insertResource, readResource, updateResource } from '../store/resource-store';
 import { ForeignTokenError } from './foreign-token-error';
 import type { IdentityProviderResource, Introspector } from './load-introspectors';
+import { standardClaimsOf } from './standard-claims-of';
 import type { CachedUser, UserCache } from './user-cache';
 
 type Obj = Record<string, unknown>;
@@ -29,12 +30,6 @@ export interface FindOrCreateUserOptions {
   /** Users already resolved by this process. */
   users: UserCache;
 }
-
-/** OIDC Core §5.1: the standard claims about the person; token mechanics (exp, jti, aud, …) are not user data. */
-const STANDARD_CLAIMS = [
-  'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
-  'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address', 'updated_at',
-];
 
 /** Key order must not count as a change: providers do not promise a stable order. */
 function canonical(value: unknown): string {
@@ -108,7 +103,7 @@ export async function findOrCreateUser(db: Database, identity: ForeignIdentity, 
   const fromEndpoint = (provider['userinfo-source'] ?? (provider.userinfo_endpoint ? 'userinfo-endpoint' : 'id-token')) === 'userinfo-endpoint';
   const data = fromEndpoint
     ? await options.loadUserinfo(provider, identity.token, sub)
-    : Object.fromEntries(STANDARD_CLAIMS.filter((name) => claims[name] !== undefined).map((name) => [name, claims[name]]));
+    : standardClaimsOf(claims);
 
   if (!found) {
     const created = await createUser(db, provider.system, sub, data);

@@ -11,6 +11,7 @@ export type ForeignTokenReason =
   | 'not-yet-valid'
   | 'inactive'
   | 'provider-unavailable'
+  | 'userinfo-refused'
   | 'unknown-user';
 
 /**

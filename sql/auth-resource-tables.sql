@@ -1,5 +1,5 @@
 -- Indexes and triggers on the User, Client and Session resource tables. Applied at every start by
--- ensureAuthSchema (idempotent), because numbered migrations run before the resource tables exist.
+-- ensureAuthSchema, recorded once per version of this file, so a change to it is applied on the next start.
 -- User names are unique regardless of case; a clash is a 23505, rendered as 409.
 create unique index if not exists user_username_lower on "user" (lower(resource->>'userName'));
 -- Login by e-mail finds the user in one lookup.

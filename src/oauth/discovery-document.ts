@@ -1,7 +1,7 @@
 /**
  * RFC 8414 / OpenID Connect Discovery 1.0 metadata, listing only what this server implements:
- * no authorization endpoint (so no response types), the three grants, Basic and post client
- * authentication, RS256.
+ * no authorization endpoint (so no response types), the grants of /auth/token (RFC 8693 token
+ * exchange among them), Basic and post client authentication, RS256.
  */
 export function discoveryDocument(issuer: string): Record<string, unknown> {
   const authMethods = ['client_secret_basic', 'client_secret_post'];
@@ -12,7 +12,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     revocation_endpoint: `${issuer}/auth/revoke`,
     introspection_endpoint: `${issuer}/auth/introspect`,
-    grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+    grant_types_supported: ['client_credentials', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_methods_supported: authMethods,

@@ -8,11 +8,12 @@ export interface GrantSettings {
   secret_required?: boolean;
 }
 
-export type GrantType = 'client_credentials' | 'password' | 'refresh_token';
+export type GrantType = 'client_credentials' | 'password' | 'refresh_token' | 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 export function grantSettingsOf(client: Record<string, unknown>, grant: string): GrantSettings {
   const auth = client.auth as Record<string, GrantSettings | undefined> | undefined;
-  return auth?.[grant] ?? {};
+  // A Session's type is `token-exchange`; its settings live under `auth.token_exchange`.
+  return auth?.[grant.replaceAll('-', '_')] ?? {};
 }
 
 export function grantTypesOf(client: Record<string, unknown>): string[] {

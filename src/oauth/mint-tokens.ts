@@ -29,6 +29,8 @@ export interface TokenResponse {
   refresh_token?: string;
   scope?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: token exchange responses say what they issued. */
+  issued_token_type?: string;
 }
 
 export interface MintedTokens {

@@ -6,6 +6,7 @@ import type { TokenResponse } from './mint-tokens';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from './oauth-error';
 import { passwordGrant } from './password-grant';
 import { refreshTokenGrant } from './refresh-token-grant';
+import { TOKEN_EXCHANGE, tokenExchangeGrant } from './token-exchange-grant';
 
 type Grant = (req: AuthRequest, client: AuthenticatedClient) => Promise<TokenResponse>;
 
@@ -13,6 +14,7 @@ const GRANTS: Record<GrantType, Grant> = {
   client_credentials: clientCredentialsGrant,
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
+  [TOKEN_EXCHANGE]: tokenExchangeGrant,
 };
 
 function checkGrantType(params: Record<string, string>): GrantType {
@@ -27,7 +29,7 @@ function checkGrantType(params: Record<string, string>): GrantType {
  * public (e.g. first-party) client use the password grant, and then refresh what it got.
  */
 export function isSecretRequired(grantType: GrantType, client: Record<string, unknown>): boolean {
-  if (grantType === 'client_credentials') return true;
+  if (grantType === 'client_credentials' || grantType === TOKEN_EXCHANGE) return true;
   return grantSettingsOf(client, 'password').secret_required === true || !grantTypesOf(client).includes('password');
 }
 

@@ -24,7 +24,7 @@ describe('openid-client', () => {
     expect(metadata.issuer).toBe(server.url);
     expect(metadata.token_endpoint).toBe(`${server.url}/auth/token`);
     expect(metadata.jwks_uri).toBe(`${server.url}/.well-known/jwks.json`);
-    expect(metadata.grant_types_supported).toEqual(['client_credentials', 'password', 'refresh_token']);
+    expect(metadata.grant_types_supported).toEqual(['client_credentials', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange']);
     expect(metadata.authorization_endpoint).toBeUndefined();
     const rfc8414 = await fetch(`${server.url}/.well-known/oauth-authorization-server`).then((r) => r.json());
     expect(rfc8414).toEqual(JSON.parse(JSON.stringify(metadata)));

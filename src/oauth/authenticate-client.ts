@@ -1,17 +1,21 @@
 import { isSameSecret } from '../auth/hash-secret';
 import type { Services } from '../interactions/interaction-context';
+import { checkClientAssertion } from './check-client-assertion';
 import { invalidClient, invalidRequest } from './oauth-error';
+import { presentedAssertion } from './presented-assertion';
 
 export interface PresentedClient {
   id: string;
   secret?: string;
+  /** A signed client assertion (private_key_jwt), instead of a secret. */
+  assertion?: string;
   usedBasic: boolean;
 }
 
 export interface AuthenticatedClient {
   id: string;
   resource: Record<string, unknown>;
-  /** Whether the client proved itself with its secret (a public client may not). */
+  /** Whether the client proved itself, with its secret or a signed assertion (a public client may not). */
   withSecret: boolean;
 }
 
@@ -24,6 +28,7 @@ function formDecode(value: string): string {
  * client_secret_post; using both at once is refused.
  */
 export function presentedClient(headers: Record<string, string | undefined>, params: Record<string, string>): PresentedClient | undefined {
+  if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) return presentedAssertion(headers, params);
   const authorization = headers.authorization;
   if (authorization && /^basic /i.test(authorization)) {
     if (params.client_secret !== undefined) throw invalidRequest('Use one client authentication method, not Basic and client_secret together');
@@ -59,7 +64,10 @@ export async function authenticateClient(
   if (!presented) throw invalidClient('Client authentication is required', false);
   const client = await services.auth.cache.client(services.db, presented.id);
   const fail = () => invalidClient('Client authentication failed', presented.usedBasic);
-  if (presented.secret !== undefined) {
+  if (presented.assertion !== undefined) {
+    if (!client || client.resource.active === false) throw fail();
+    await checkClientAssertion(services, client, presented.assertion);
+  } else if (presented.secret !== undefined) {
     // Compare even for an unknown client, so timing does not tell which client ids exist.
     const ok = isSameSecret(presented.secret, client?.resource.secret ?? NO_HASH);
     if (!client || !ok) throw fail();
@@ -67,5 +75,5 @@ export async function authenticateClient(
     throw fail();
   }
   if (client.resource.active === false) throw fail();
-  return { id: client.id, resource: client.resource, withSecret: presented.secret !== undefined };
+  return { id: client.id, resource: client.resource, withSecret: presented.secret !== undefined || presented.assertion !== undefined };
 }

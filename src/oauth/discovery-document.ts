@@ -1,7 +1,9 @@
+import { ASSERTION_ALGORITHMS } from './check-client-assertion';
+
 /**
  * RFC 8414 / OpenID Connect Discovery 1.0 metadata, listing only what this server implements:
  * no authorization endpoint (so no response types), the grants of /auth/token (RFC 8693 token
- * exchange among them), Basic and post client authentication, RS256.
+ * exchange among them), Basic, post and private_key_jwt client authentication, RS256.
  */
 export function discoveryDocument(issuer: string): Record<string, unknown> {
   const authMethods = ['client_secret_basic', 'client_secret_post'];
@@ -14,7 +16,9 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     introspection_endpoint: `${issuer}/auth/introspect`,
     grant_types_supported: ['client_credentials', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     response_types_supported: [],
-    token_endpoint_auth_methods_supported: authMethods,
+    // RFC 7523 §2.2 client assertions (src/oauth/check-client-assertion.ts), asymmetric only.
+    token_endpoint_auth_methods_supported: [...authMethods, 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_methods_supported: authMethods,
     subject_types_supported: ['public'],

@@ -2,11 +2,14 @@
  * npm run bench:auth — (1) client_credentials issuance over HTTP, opaque and JWT, each persisting its
  * Session, against node-oidc-provider issuing the same grant (in-memory store) in the same run; goal
  * ratio ≥ 1.0. (2) Read by id with a bearer JWT vs the same read with Basic root; goal ≥ 0.9.
+ * (3) Read by id with a foreign JWT (TokenIntrospector with a PEM key, keys and verification
+ * cached, its JIT User found) vs the same read with our own JWT; goal ≥ 0.9.
  * BENCH_SECONDS (default 8) bounds each scenario, run in alternating rounds with the one it is
  * compared with; BENCH_CONNECTIONS (default 16) is the concurrency.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -65,7 +68,7 @@ async function startOidcProvider(): Promise<{ url: string; stop(): Promise<void>
 }
 
 async function main() {
-  const server = await startBenchServer({ BOX_ADMIN_PASSWORD: 'bench-admin-password-0123456789' });
+  const server = await startBenchServer({ BOX_ADMIN_PASSWORD: 'bench-admin-password-0123456789', BOX_SECURITY_INTROSPECTION_CREATE_USER: 'true' });
   const baseline = await startOidcProvider();
   try {
     await put(`${server.url}/Client/bench-opaque`, { grant_types: ['client_credentials'], secret: CLIENT_SECRET });
@@ -102,6 +105,35 @@ async function main() {
       () => cannon('lockbox: read by id, bearer JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } }),
     );
 
+    // Read by id with another issuer's JWT, as in the tutorial: a TokenIntrospector (here a PEM key,
+    // so no network in the measurement), a JIT User through an id-token IdentityProvider, and an
+    // AccessPolicy on the token's iss — vs the same read with our own JWT.
+    const foreignIss = 'https://idp.bench.example';
+    const foreignKey = await generateKeyPair('RS256');
+    await put(`${server.url}/fhir/IdentityProvider/bench-idp`, { resourceType: 'IdentityProvider', system: 'bench-idp', 'userinfo-source': 'id-token', active: true });
+    await put(`${server.url}/fhir/TokenIntrospector/bench-idp`, {
+      resourceType: 'TokenIntrospector',
+      type: 'jwt',
+      jwt: { iss: foreignIss, keys: [{ kty: 'RSA', alg: 'RS256', format: 'PEM', pub: await exportSPKI(foreignKey.publicKey) }] },
+      identity_provider: { reference: 'IdentityProvider/bench-idp' },
+    });
+    await put(`${server.url}/fhir/AccessPolicy/bench-idp`, { resourceType: 'AccessPolicy', engine: 'matcho', matcho: { jwt: { iss: foreignIss } } });
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const foreignJwt = await new SignJWT({ iss: foreignIss, sub: 'bench-service', preferred_username: 'service-account-bench', iat: issuedAt, exp: issuedAt + 3600 })
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(foreignKey.privateKey);
+    // Introspectors reload by NOTIFY: wait until the foreign token is accepted (its first use creates the User).
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(`${server.url}/Patient/bench-read`, { headers: { authorization: `Bearer ${foreignJwt}` } });
+      if (response.ok) break;
+      if (attempt > 50) throw new Error(`foreign JWT: ${response.status} ${await response.text()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [readOwn, readForeign] = await alternate(
+      () => cannon('lockbox: read by id, our own JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } }),
+      () => cannon('lockbox: read by id, foreign JWT (JIT user)', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${foreignJwt}` } }),
+    );
+
     printTable([
       theirsOpaque,
       { ...opaque, ratio: `${(opaque.rps / theirsOpaque.rps).toFixed(2)} of oidc-provider opaque (goal ≥ 1.0)` },
@@ -109,6 +141,8 @@ async function main() {
       { ...jwt, ratio: `${(jwt.rps / theirsJwt.rps).toFixed(2)} of oidc-provider JWT (goal ≥ 1.0)` },
       readBasic,
       { ...readJwt, ratio: `${(readJwt.rps / readBasic.rps).toFixed(2)} of Basic read (goal ≥ 0.9)` },
+      readOwn,
+      { ...readForeign, ratio: `${(readForeign.rps / readOwn.rps).toFixed(2)} of our own JWT read (goal ≥ 0.9)` },
     ]);
     console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario in ${ROUNDS} alternating rounds (p50: mean, p99: worst round); both servers are single Node processes on loopback; Lockbox on PostgreSQL (pool 10).`);
   } finally {

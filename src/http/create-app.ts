@@ -1,23 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
+import { testPolicy } from '../access/test-policy';
 import { authenticateRequest } from '../auth/authenticate-request';
 import { badRequest } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
-import { fhirFormat, storedFormat } from '../interactions/resource-formats';
+import { createIdentityProviderRoutes } from '../identity/identity-provider-routes';
 import type { ResourceRequest, Services } from '../interactions/interaction-context';
+import { fhirFormat, storedFormat } from '../interactions/resource-formats';
 import { NO_STORE } from '../oauth/auth-request';
 import { OAuthError } from '../oauth/oauth-error';
-import { createAuthRouter } from './create-auth-router';
-import { testPolicy } from '../access/test-policy';
-import { createIdentityProviderRoutes } from '../identity/identity-provider-routes';
 import { openBrowserSession } from '../oauth/open-browser-session';
+import { parseParams } from '../oauth/parse-params';
+import { isSearchPost, mergeFormParameters } from '../search/merge-form-parameters';
+import { AUTH_ROUTES, DELETE_SESSION, type AuthEndpoint } from './auth-routes';
 import { handleResourceRequest, type ParsedPath } from './handle-resource-request';
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
+import { readBody } from './read-body';
 import { toHttpError } from './render-error';
-import { isSearchPost, mergeFormParameters } from '../search/merge-form-parameters';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** What the error renderer needs to know about the request it answers. */
+interface Exchange {
+  requestId: string;
+  wire: WireFormat;
+  fhir: boolean;
+}
 
 function parsePath(path: string): ParsedPath {
   const segments = path.split('/').filter(Boolean).map((segment) => {
@@ -31,86 +43,137 @@ function parsePath(path: string): ParsedPath {
   return { fhir: false, segments };
 }
 
-function parseQuery(originalUrl: string): Record<string, string[]> {
+function parseQuery(search: string): Record<string, string[]> {
   const query: Record<string, string[]> = {};
-  const index = originalUrl.indexOf('?');
-  if (index < 0) return query;
-  for (const [name, value] of new URLSearchParams(originalUrl.slice(index + 1))) (query[name] ??= []).push(value);
+  for (const [name, value] of new URLSearchParams(search)) (query[name] ??= []).push(value);
   return query;
 }
 
-function send(res: Response, status: number, body: unknown, format: WireFormat, fhir: boolean, headers: Record<string, string> = {}) {
-  res.status(status).set(headers);
-  if (body === undefined) return void res.end();
-  const { contentType, text } = serialize(body, format, fhir);
-  res.type(contentType).send(text);
+function headersOf(req: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
 }
 
-export function createApp(services: Services): express.Express {
+function write(res: ServerResponse, status: number, headers: Record<string, string>, contentType?: string, text?: string): void {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (text === undefined) return void res.end();
+  res.setHeader('content-type', contentType!);
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, wire: WireFormat, fhir: boolean, headers: Record<string, string> = {}): void {
+  if (body === undefined) return write(res, status, headers);
+  const { contentType, text } = serialize(body, wire, fhir);
+  write(res, status, headers, contentType, text);
+}
+
+/**
+ * The HTTP edge on node:http, one stage per line for every request:
+ *   request id → route (health, /auth/*, /.well-known/*, sign-in, resource API) → read and parse the
+ *   body → authenticate → the pipeline (handle-resource-request) → serialize; any throw → one renderer.
+ * Express serves only the identity-provider sign-in routes, which are rare and redirect-heavy.
+ */
+export function createApp(services: Services): RequestListener {
   const { config, logger } = services;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  const base = config.baseUrl;
-  const formats = { fhir: fhirFormat(`${base}/fhir`, services.hooks, services.registry), stored: storedFormat(base, services.hooks) };
-
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.get('x-request-id');
-    res.locals.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
-    res.set('x-request-id', res.locals.requestId);
-    next();
-  });
-
-  app.get('/health', (_req, res) => void res.json({ status: 'pass' }));
-
-  app.use(express.raw({ type: () => true, limit: config.bodyLimitBytes }));
-  app.post('/auth/test-policy', async (req: Request, res: Response) => {
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
-    const body = parseBody(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type'));
-    const result = await testPolicy(services, await authenticateRequest(services, headers), body);
-    send(res, 200, result, negotiateFormat(undefined, req.get('accept')), false);
-  });
-  app.use(createIdentityProviderRoutes({
+  const formats = { fhir: fhirFormat(`${config.baseUrl}/fhir`, services.hooks, services.registry), stored: storedFormat(config.baseUrl, services.hooks) };
+  const scheme = new URL(config.baseUrl).protocol.replace(':', '');
+  const signIn = express().disable('x-powered-by').use(createIdentityProviderRoutes({
     db: services.db,
     baseUrl: config.baseUrl,
     logger,
     openSession: async (user, provider) => (await openBrowserSession(services, user.id, `identity-provider:${provider.id}`)).cookie,
   }));
-  app.use(createAuthRouter(services));
 
-  app.use(async (req: Request, res: Response) => {
-    const fhir = req.path === '/fhir' || req.path.startsWith('/fhir/');
-    res.locals.fhir = fhir;
-    const query = parseQuery(req.originalUrl);
-    const wire = negotiateFormat(query._format?.[0], req.get('accept'));
-    res.locals.wire = wire;
-    const path = parsePath(req.path);
+  async function runAuthEndpoint(endpoint: AuthEndpoint, req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+    const body = await readBody(req, config.bodyLimitBytes);
+    // Credentials never travel in the URL (RFC 6749 §3.2, RFC 6750 §2.3): POST parameters come from the body alone.
+    const query = new URLSearchParams(req.method === 'GET' || req.method === 'HEAD' ? search : '');
+    const params = parseParams(body, req.headers['content-type'], query);
+    const response = await endpoint({ services, method: req.method!, params, headers: headersOf(req), address: req.socket.remoteAddress });
+    if (response.html !== undefined) return write(res, response.status, response.headers ?? {}, 'text/html; charset=utf-8', response.html);
+    if (response.body === undefined) return write(res, response.status, response.headers ?? {});
+    write(res, response.status, response.headers ?? {}, 'application/json; charset=utf-8', JSON.stringify(response.body));
+  }
+
+  async function runResourceRequest(req: IncomingMessage, res: ServerResponse, exchange: Exchange, pathname: string, search: string): Promise<void> {
+    const fhir = pathname === '/fhir' || pathname.startsWith('/fhir/');
+    exchange.fhir = fhir;
+    const query = parseQuery(search);
+    exchange.wire = negotiateFormat(query._format?.[0], req.headers.accept);
+    const path = parsePath(pathname);
+    const raw = await readBody(req, config.bodyLimitBytes);
+    const headers = headersOf(req);
+    const searchPost = isSearchPost(req.method!, path.segments);
     // POST /<Type>/_search: form-encoded parameters join the query string's (FHIR search.html#search).
-    if (isSearchPost(req.method, path.segments)) mergeFormParameters(query, req.body, req.get('content-type'));
-    const contentType = mediaTypeOf(req.get('content-type'));
+    if (searchPost) mergeFormParameters(query, raw, headers['content-type']);
     const request: ResourceRequest = {
-      method: req.method,
+      method: req.method!,
       query,
-      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
-      body: parseBody(Buffer.isBuffer(req.body) ? req.body : undefined, req.get('content-type'), isSearchPost(req.method, path.segments)),
-      contentType,
+      headers,
+      body: parseBody(raw, headers['content-type'], searchPost),
+      contentType: mediaTypeOf(headers['content-type']),
+      uri: pathname,
     };
-    const auth = await authenticateRequest(services, request.headers);
-    const edge = { remoteAddr: req.socket.remoteAddress, scheme: new URL(config.baseUrl).protocol.replace(':', '') };
-    const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge }, path, { ...request, uri: req.path });
-    send(res, response.status, response.body, wire, fhir, response.headers);
-  });
+    const auth = await authenticateRequest(services, headers);
+    const edge = { remoteAddr: req.socket.remoteAddress, scheme };
+    const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge }, path, request);
+    send(res, response.status, response.body, exchange.wire, fhir, response.headers);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const pathname = mark < 0 ? url : url.slice(0, mark);
+    const search = mark < 0 ? '' : url.slice(mark + 1);
+    const method = req.method === 'HEAD' ? 'GET' : req.method!;
+    if (pathname === '/health') return write(res, 200, {}, 'application/json; charset=utf-8', '{"status":"pass"}');
+    if (pathname.startsWith('/auth/redirect/') || pathname.startsWith('/auth/callback/')) return void signIn(req as express.Request, res as express.Response);
+    const authRoute = AUTH_ROUTES.get(pathname);
+    if (authRoute) {
+      const endpoint = authRoute[method];
+      if (!endpoint) throw new OAuthError(405, 'invalid_request', `This endpoint takes ${Object.keys(authRoute).join(', ')}`, { allow: Object.keys(authRoute).join(', ') });
+      return runAuthEndpoint(endpoint, req, res, search);
+    }
+    if (pathname === '/Session' && method === 'DELETE' && mark < 0) {
+      return runAuthEndpoint(DELETE_SESSION, req, res, search);
+    }
+    if (pathname === '/auth/test-policy' && method === 'POST') {
+      const raw = await readBody(req, config.bodyLimitBytes);
+      const result = await testPolicy(services, await authenticateRequest(services, headersOf(req)), parseBody(raw, req.headers['content-type']));
+      return send(res, 200, result, negotiateFormat(undefined, req.headers.accept), false);
+    }
+    return runResourceRequest(req, res, exchange, pathname, search);
+  }
 
   // One renderer for every error: an OperationOutcome with the right status (RFC 6749 §5.2 JSON for
   // the OAuth endpoints); never a stack trace.
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const requestId = res.locals.requestId as string;
-    const wire = (res.locals.wire as WireFormat | undefined) ?? 'json';
-    if (error instanceof OAuthError) return void res.status(error.status).set({ ...NO_STORE, ...error.headers }).json({ error: error.error, error_description: error.description });
+  function renderError(error: unknown, req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    if (res.headersSent) return void res.destroy();
+    const base = { 'x-request-id': exchange.requestId };
+    if (error instanceof OAuthError) {
+      return write(res, error.status, { ...base, ...NO_STORE, ...error.headers }, 'application/json; charset=utf-8', JSON.stringify({ error: error.error, error_description: error.description }));
+    }
     const known = toHttpError(error);
-    if (known) return send(res, known.status, toOperationOutcome(known.issues), wire, Boolean(res.locals.fhir), known.headers);
-    logger.log('error', 'unexpected error', { requestId, method: req.method, path: req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
-    send(res, 500, toOperationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error; request id ${requestId}` }], requestId), wire, Boolean(res.locals.fhir));
-  });
-  return app;
+    if (known) return send(res, known.status, toOperationOutcome(known.issues), exchange.wire, exchange.fhir, { ...base, ...known.headers });
+    logger.log('error', 'unexpected error', {
+      requestId: exchange.requestId,
+      method: req.method,
+      path: (req.url ?? '').split('?')[0],
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    const outcome = toOperationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error; request id ${exchange.requestId}` }], exchange.requestId);
+    send(res, 500, outcome, exchange.wire, exchange.fhir, base);
+  }
+
+  return (req, res) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const exchange: Exchange = { requestId, wire: 'json', fhir: false };
+    route(req, res, exchange).catch((error) => renderError(error, req, res, exchange));
+  };
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Config } from '../config/load-config';
 import type { Database } from '../db/database';
 import { openDatabase } from '../db/open-database';
@@ -76,9 +76,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
 }
 
 export async function listen(services: RunningServices): Promise<Server> {
-  const app = createApp(services);
+  const server = createServer(createApp(services));
   return new Promise((resolve, reject) => {
-    const server = app.listen(services.config.port, () => resolve(server));
     server.once('error', reject);
+    server.listen(services.config.port, () => resolve(server));
   });
 }

@@ -102,7 +102,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     async listen() {
       if (server) return url;
       server = await new Promise<Server>((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
+        const s = createServer(app!).listen(0, '127.0.0.1', () => resolve(s));
       });
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },

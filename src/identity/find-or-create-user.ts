@@ -40,6 +40,27 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * A known token brings the same cached claims (or userinfo answer) and the same cached User on
+ * every request: their user data and its canonical form are computed once per object, not per
+ * request. Neither object is ever mutated (a change makes new ones).
+ */
+const canonicalForms = new WeakMap<object, string>();
+const tokenData = new WeakMap<Obj, Obj>();
+
+function canonicalOf(value: unknown): string {
+  if (!value || typeof value !== 'object') return canonical(value);
+  let form = canonicalForms.get(value);
+  if (form === undefined) canonicalForms.set(value, (form = canonical(value)));
+  return form;
+}
+
+function dataOfClaims(claims: Obj): Obj {
+  let data = tokenData.get(claims);
+  if (!data) tokenData.set(claims, (data = standardClaimsOf(claims)));
+  return data;
+}
+
 async function findByIdentifier(db: Queryable, system: string, value: string): Promise<CachedUser | undefined> {
   const { rows } = await db.query<{ id: string; txid: string; resource: Obj }>(
     `select id, txid, resource from "user" where resource->'identifier' @> $1::jsonb order by cts, id limit 1`,
@@ -103,14 +124,14 @@ export async function findOrCreateUser(db: Database, identity: ForeignIdentity, 
   const fromEndpoint = (provider['userinfo-source'] ?? (provider.userinfo_endpoint ? 'userinfo-endpoint' : 'id-token')) === 'userinfo-endpoint';
   const data = fromEndpoint
     ? await options.loadUserinfo(provider, identity.token, sub)
-    : standardClaimsOf(claims);
+    : dataOfClaims(claims);
 
   if (!found) {
     const created = await createUser(db, provider.system, sub, data);
     users.set(key, created, since);
     return created;
   }
-  if (canonical(found.resource.data) === canonical(data)) {
+  if (canonicalOf(found.resource.data) === canonicalOf(data)) {
     if (!known) users.set(key, found, since);
     return found;
   }

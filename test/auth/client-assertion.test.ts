@@ -4,8 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import * as oidc from 'openid-client';
+import supertest from 'supertest';
+import { loadConfig } from '../../src/config/load-config';
+import { createApp } from '../../src/http/create-app';
+import { createServices } from '../../src/server/start-server';
 import { createClient } from '../support/auth-factories';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { ADMIN_PASSWORD, ROOT_SECRET, startTestServer, type TestServer } from '../support/test-server';
 
 /** private_key_jwt client authentication at /auth/token (RFC 7523 §2.2, OIDC Core §9). */
 let server: TestServer;
@@ -87,6 +91,18 @@ describe('private_key_jwt with inline Client.jwks', () => {
     const twice = await assertion(client.id, key);
     const statuses = (await Promise.all([withAssertion(twice), withAssertion(twice), withAssertion(twice)])).map((r) => r.status).sort();
     expect(statuses).toEqual([200, 401, 401]);
+  });
+
+  it('refuses the replay at another server process on the same database', async () => {
+    const key = await keyPair('ES256');
+    const client = await createClient(server, { jwks: [key.jwk] });
+    const config = loadConfig({ BOX_WEB_BASE_URL: server.url, BOX_LOG_LEVEL: 'silent', BOX_AUTH_BCRYPT_COST: '4', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    const other = await createServices(config, { db: server.services.db });
+    const once = await assertion(client.id, key);
+    expect((await withAssertion(once)).status).toBe(200);
+    const replay = await supertest(createApp(other)).post('/auth/token').type('form').send({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: once });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error_description).toContain('already used');
   });
 
   it('refuses a wrong aud, an expired assertion, one that lives too long, and one without exp or jti', async () => {

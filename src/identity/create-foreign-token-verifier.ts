@@ -73,6 +73,12 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
   const introspections = new TokenCache<Obj>(cacheOptions);
   const userinfos = new TokenCache<Obj>(cacheOptions);
   const users = new UserCache({ maxAgeMs: 30_000, maxEntries: 20_000 });
+  /**
+   * Whole answers by token hash, as long as no User changed since (the user cache's generation:
+   * every User change, reload or deletion bumps it) and at most the user cache's age: a known token
+   * then costs one hash and a lookup, as one of our own JWTs does.
+   */
+  const results = new Map<string, { result: ForeignTokenResult; generation: number; expiresAt: number }>();
   const remoteSets = new Map();
   let index: Promise<IntrospectorIndex> | undefined;
   const refusingProviders = new Set<string>();
@@ -119,6 +125,11 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
 
   const verifier: ForeignTokenVerifier = {
     async verify(token) {
+      const key = TokenCache.keyOf(token);
+      const known = results.get(key);
+      if (known && known.generation === users.begin() && known.expiresAt > Date.now()) return known.result;
+      if (known) results.delete(key);
+      const generation = users.begin();
       const { claims, kind, introspector } = await verifyToken(token).catch((error) => {
         // A bad token is the caller's problem; an unreachable or misconfigured provider is the operator's.
         if (error instanceof ForeignTokenError && (error.reason === 'provider-unavailable' || error.reason === 'misconfigured')) {
@@ -133,6 +144,12 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       });
       const result: ForeignTokenResult = { claims, kind, introspectorId: introspector.id };
       if (user) result.user = { id: user.id, resource: user.resource };
+      // A User created elsewhere announces nothing: "no user yet" is not remembered when one could appear.
+      if (user || !introspector.identityProvider) {
+        const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
+        if (results.size >= cacheOptions.maxEntries) results.delete(results.keys().next().value!);
+        results.set(key, { result, generation, expiresAt: Math.min(Date.now() + 30_000, exp) });
+      }
       return result;
     },
     async trustsIssuer(iss) {
@@ -147,6 +164,7 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       index = next;
       verifiedJwts.clear();
       introspections.clear();
+      results.clear();
       userinfos.clear();
       users.clear();
     },

@@ -34,7 +34,6 @@ export const notFound = (message: string) => new HttpError(404, 'not-found', mes
 export const gone = (message: string) => new HttpError(410, 'deleted', message);
 export const conflict = (message: string, code: IssueCode = 'conflict') => new HttpError(409, code, message);
 export const preconditionFailed = (message: string) => new HttpError(412, 'conflict', message);
-export const methodNotAllowed = (message: string) => new HttpError(405, 'not-supported', message);
 export const unsupportedMediaType = (message: string) => new HttpError(415, 'not-supported', message);
 
 export function unprocessable(issues: Array<{ expression: string; diagnostics: string }>): HttpError {

@@ -1,4 +1,4 @@
-import { methodNotAllowed, notFound, HttpError } from '../errors/http-error';
+import { HttpError, notFound } from '../errors/http-error';
 import type { InteractionContext, ResourceRequest, ResourceResponse } from '../interactions/interaction-context';
 import { createResource } from '../interactions/create-resource';
 import { deleteOne } from '../interactions/delete-resource';
@@ -62,8 +62,8 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
   const row = TABLE[shape];
   const entry = row[method === 'HEAD' ? 'GET' : method];
   if (!entry) {
-    const error = methodNotAllowed(`${method} is not allowed on this path; allowed: ${Object.keys(row).join(', ')}`);
-    throw new HttpError(error.status, 'not-supported', error.message, undefined, { allow: Object.keys(row).join(', ') });
+    const allow = Object.keys(row).join(', ');
+    throw new HttpError(405, 'not-supported', `${method} is not allowed on this path; allowed: ${allow}`, undefined, { allow });
   }
   const [name, interaction] = entry;
   return {

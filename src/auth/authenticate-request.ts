@@ -1,4 +1,5 @@
 import { HttpError } from '../errors/http-error';
+import { bearerChallenge } from './bearer-challenge';
 import type { Services } from '../interactions/interaction-context';
 import type { AuthContext } from './auth-context';
 import { hashSecret, isSameSecret } from './hash-secret';
@@ -9,7 +10,7 @@ type Headers = Record<string, string | undefined>;
 
 /** RFC 6750 §3: a refused bearer credential is answered with a Bearer challenge naming the error. */
 export function loginRequired(message: string, scheme: 'Bearer' | 'Basic' = 'Bearer', error = true): HttpError {
-  const challenge = scheme === 'Basic' ? 'Basic realm="lockbox", charset="UTF-8"' : `Bearer realm="lockbox"${error ? `, error="invalid_token", error_description="${message}"` : ''}`;
+  const challenge = scheme === 'Basic' ? 'Basic realm="lockbox", charset="UTF-8"' : bearerChallenge(error ? message : undefined);
   return new HttpError(401, 'login', message, undefined, { 'www-authenticate': challenge });
 }
 

@@ -99,11 +99,11 @@ export function createApp(services: Services): RequestListener {
   }
 
   async function runResourceRequest(req: IncomingMessage, res: ServerResponse, exchange: Exchange, pathname: string, search: string): Promise<void> {
-    const fhir = pathname === '/fhir' || pathname.startsWith('/fhir/');
+    const path = parsePath(pathname);
+    const fhir = path.fhir;
     exchange.fhir = fhir;
     const query = parseQuery(search);
     exchange.wire = negotiateFormat(query._format?.[0], req.headers.accept);
-    const path = parsePath(pathname);
     const raw = await readBody(req, config.bodyLimitBytes);
     const headers = headersOf(req);
     const searchPost = isSearchPost(req.method!, path.segments);
@@ -174,6 +174,17 @@ export function createApp(services: Services): RequestListener {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     const exchange: Exchange = { requestId, wire: 'json', fhir: false };
-    route(req, res, exchange).catch((error) => renderError(error, req, res, exchange));
+    route(req, res, exchange).catch((error) => {
+      try {
+        renderError(error, req, res, exchange);
+      } catch (failure) {
+        // e.g. a header value Node refuses: answer a bare 500 rather than let the process die.
+        logger.log('error', 'error response could not be written', { requestId, error: failure instanceof Error ? failure.message : String(failure) });
+        if (res.headersSent) return void res.destroy();
+        res.removeHeader('www-authenticate');
+        const outcome = toOperationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error; request id ${requestId}` }], requestId);
+        write(res, 500, {}, 'application/json; charset=utf-8', JSON.stringify(outcome));
+      }
+    });
   };
 }

@@ -1,4 +1,5 @@
 import { HttpError } from '../errors/http-error';
+import { bearerChallenge } from '../auth/bearer-challenge';
 
 /** Why a foreign token was refused; stable, so tests and logs can tell the cases apart. */
 export type ForeignTokenReason =
@@ -24,7 +25,7 @@ export class ForeignTokenError extends HttpError {
     message: string,
   ) {
     super(401, 'login', message, undefined, {
-      'www-authenticate': `Bearer realm="lockbox", error="invalid_token", error_description="${message.replaceAll('"', "'")}"`,
+      'www-authenticate': bearerChallenge(message),
     });
     this.name = 'ForeignTokenError';
   }

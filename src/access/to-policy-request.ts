@@ -28,6 +28,10 @@ export function toPolicyRequest(
 ): PolicyRequest {
   const params: Record<string, unknown> = {};
   for (const [name, values] of Object.entries(req.query)) params[name] = values.length === 1 ? values[0] : values;
+  // resource/type and resource/id come from the route alone: a query parameter of that name must
+  // never stand in for them (?resource/id=… on a search or create).
+  delete params['resource/type'];
+  delete params['resource/id'];
   if (route.resourceType) params['resource/type'] = route.resourceType;
   if (route.id) params['resource/id'] = route.id;
   const headers: Record<string, string | undefined> = {};

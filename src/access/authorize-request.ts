@@ -11,7 +11,7 @@ import type { PolicyRequest } from './policy-request';
  * transaction a second transaction cannot be opened on the same handle (PGlite has one backend),
  * so there the query runs in a savepoint that is always rolled back.
  */
-function policyDatabase(db: Database, q: Queryable): Database {
+export function policyDatabase(db: Database, q: Queryable): Database {
   if (q === db) return db;
   return {
     ...db,

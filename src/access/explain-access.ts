@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/auth-context';
 import type { Database, Queryable } from '../db/database';
 import type { AccessPolicies } from './access-policies';
 import type { Decision } from './decision';
-import { decideAccess } from './authorize-request';
+import { decideAccess, policyDatabase } from './authorize-request';
 import type { PolicyRequest } from './policy-request';
 
 export interface AccessExplanation {
@@ -33,7 +33,7 @@ export async function explainAccess(policies: AccessPolicies, db: Database, q: Q
   const explained: AccessExplanation['candidates'] = [];
   for (const policy of candidates) {
     const role = policy.roleName === undefined ? undefined : roles.find((one) => one.name === policy.roleName);
-    const decision = await policy.evaluate(role ? { ...request, role } : request, { db });
+    const decision = await policy.evaluate(role ? { ...request, role } : request, { db: policyDatabase(db, q) });
     explained.push({
       policy: policy.id,
       links: policy.links.map((link) => `${link.resourceType}/${link.id}`),

@@ -28,6 +28,9 @@ export async function testPolicy(services: Services, auth: AuthContext, body: un
     if (error instanceof PolicyError) throw unprocessable(error.problems.map((problem) => ({ expression: problem.expression, diagnostics: problem.message })));
     throw error;
   }
+  // An sql policy runs a query of the caller's choosing: on a development server too, only an
+  // administrator may try one (it would read any table, password hashes included).
+  if (compiled.sql.length && !isAdmin) throw new HttpError(403, 'forbidden', 'Only an administrator may test an sql policy');
   const request = { params: {}, headers: {}, 'request-method': 'get', uri: '/', ...body.request } as PolicyRequest;
   try {
     return { decision: await compiled.evaluate(request, { db: services.db }) };

@@ -1,6 +1,6 @@
 /**
  * Every expected failure is thrown as an HttpError carrying its status and FHIR issue code;
- * one handler renders it (see render-error.ts). Anything else is an unexpected 500.
+ * one handler renders it (renderError in src/http/create-app.ts). Anything else is an unexpected 500.
  */
 export type IssueCode =
   | 'invalid' | 'structure' | 'required' | 'value' | 'invariant'

@@ -18,7 +18,7 @@ import { handleResourceRequest, type ParsedPath } from './handle-resource-reques
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
 import { readBody } from './read-body';
-import { toHttpError } from './render-error';
+import { toHttpError } from './to-http-error';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 

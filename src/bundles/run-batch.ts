@@ -1,6 +1,6 @@
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import type { RequestScope } from '../http/handle-resource-request';
-import { toHttpError } from '../http/render-error';
+import { toHttpError } from '../http/to-http-error';
 import type { BundleEntry } from './bundle-entry';
 import { dispatchEntry, toEntryResponse } from './dispatch-entry';
 import { STATUS_CODES } from 'node:http';

@@ -1,6 +1,6 @@
 import { HttpError } from '../errors/http-error';
 import type { RequestScope } from '../http/handle-resource-request';
-import { toHttpError } from '../http/render-error';
+import { toHttpError } from '../http/to-http-error';
 import { isPlainObject } from '../interactions/prepare-resource';
 import { assignIds, processingOrder, type BundleEntry } from './bundle-entry';
 import { dispatchEntry, toEntryResponse } from './dispatch-entry';

@@ -14,13 +14,7 @@ create index if not exists user_identifier on "user" using gin ((resource->'iden
 
 -- A change to a TokenIntrospector or an IdentityProvider, by any process, is announced at commit:
 -- every server process reloads its introspectors (src/identity/create-foreign-token-verifier.ts).
-create or replace function lockbox_introspectors_changed() returns trigger language plpgsql as $$
-begin
-  perform pg_notify('lockbox_introspectors_changed', tg_table_name || ':' || (case when tg_op = 'DELETE' then old.id else new.id end));
-  return null;
-end
-$$;
 create or replace trigger tokenintrospector_changed after insert or update or delete on tokenintrospector
-  for each row execute function lockbox_introspectors_changed();
+  for each row execute function lockbox_row_changed('lockbox_introspectors_changed');
 create or replace trigger identityprovider_changed after insert or update or delete on identityprovider
-  for each row execute function lockbox_introspectors_changed();
+  for each row execute function lockbox_row_changed('lockbox_introspectors_changed');

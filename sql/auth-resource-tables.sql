@@ -11,15 +11,9 @@ create index if not exists session_refresh_token on session ((resource->>'refres
 -- Every change to a Client, a User or an existing Session is announced at commit, so that each
 -- server process drops what it cached about that identity (src/auth/identity-cache.ts).
 -- New sessions need no announcement: nothing can have cached them.
-create or replace function lockbox_identity_changed() returns trigger language plpgsql as $$
-begin
-  perform pg_notify('lockbox_identity_changed', tg_table_name || ':' || (case when tg_op = 'DELETE' then old.id else new.id end));
-  return null;
-end
-$$;
 create or replace trigger client_identity_changed after insert or update or delete on client
-  for each row execute function lockbox_identity_changed();
+  for each row execute function lockbox_row_changed('lockbox_identity_changed');
 create or replace trigger user_identity_changed after update or delete on "user"
-  for each row execute function lockbox_identity_changed();
+  for each row execute function lockbox_row_changed('lockbox_identity_changed');
 create or replace trigger session_identity_changed after update or delete on session
-  for each row execute function lockbox_identity_changed();
+  for each row execute function lockbox_row_changed('lockbox_identity_changed');

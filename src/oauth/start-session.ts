@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../interactions/interaction-context';
-import type { GrantSettings } from './grant-settings';
-import { mintTokens, type TokenResponse } from './mint-tokens';
+import { mintTokens, type TokenResponse, type TokenSubject } from './mint-tokens';
 
-export interface SessionStart {
+/** What a grant knows when it starts a Session: the token subject, less what the Session gives it. */
+export interface SessionStart extends Omit<TokenSubject, 'sessionId' | 'authTime'> {
   type: string;
-  client: { id: string; resource: Record<string, unknown> };
-  user?: { id: string; resource: Record<string, unknown> };
-  scope: string[];
-  audience?: string;
-  settings: GrantSettings;
 }
 
 /** Drops undefined fields: JSONB has no undefined, and absent reads better than null. */

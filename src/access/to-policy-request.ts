@@ -1,16 +1,16 @@
 import type { AuthContext } from '../auth/auth-context';
 import type { ResourceRequest } from '../interactions/interaction-context';
 import type { PolicyRequest } from './policy-request';
+import { withoutPaths } from '../interactions/secret-paths';
 
 /** Never shown to a policy (nor in the debug output): credentials and stored secret hashes. */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie']);
-const HIDDEN_FIELDS = ['password', 'secret', 'access_token', 'refresh_token', 'authorization_code'];
 
-function visible(entity: { id: string; resource: Record<string, unknown> } | undefined): Record<string, unknown> | undefined {
-  if (!entity) return undefined;
-  const copy: Record<string, unknown> = { ...entity.resource, id: entity.id };
-  for (const field of HIDDEN_FIELDS) delete copy[field];
-  return copy;
+/** Per-type fields never shown (ResourceHooks.hiddenFields): the same lists every presenter uses. */
+export type HiddenFields = ReadonlyMap<string, readonly string[]>;
+
+function visible(entity: { id: string; resource: Record<string, unknown> }, hidden: readonly string[] | undefined): Record<string, unknown> {
+  return { ...(hidden ? withoutPaths(entity.resource, hidden) : entity.resource), id: entity.id };
 }
 
 export interface EdgeFacts {
@@ -25,6 +25,7 @@ export function toPolicyRequest(
   uri: string,
   auth: AuthContext,
   edge: EdgeFacts,
+  hidden: HiddenFields,
 ): PolicyRequest {
   const params: Record<string, unknown> = {};
   for (const [name, values] of Object.entries(req.query)) params[name] = values.length === 1 ? values[0] : values;
@@ -44,9 +45,9 @@ export function toPolicyRequest(
     params,
     headers,
     ...(req.body !== undefined ? { body: req.body } : {}),
-    ...(auth.user ? { user: visible(auth.user) } : {}),
-    ...(auth.client ? { client: visible(auth.client) } : {}),
-    ...(auth.session ? { session: visible(auth.session) } : {}),
+    ...(auth.user ? { user: visible(auth.user, hidden.get('User')) } : {}),
+    ...(auth.client ? { client: visible(auth.client, hidden.get('Client')) } : {}),
+    ...(auth.session ? { session: visible(auth.session, hidden.get('Session')) } : {}),
     ...(auth.claims ? { jwt: auth.claims } : {}),
     ...(auth.token ? { token: auth.token } : {}),
     operation: { id: route.operation },

@@ -44,7 +44,7 @@ export async function handleResourceRequest(scope: RequestScope, path: ParsedPat
   if (!route.public) {
     const { services, q, auth } = scope;
     const uri = req.uri ?? `/${[...(path.fhir ? ['fhir'] : []), ...path.segments].map(encodeURIComponent).join('/')}`;
-    const policyRequest = toPolicyRequest(request, route, uri, auth, scope.edge);
+    const policyRequest = toPolicyRequest(request, route, uri, auth, scope.edge, services.hooks.hiddenFields);
     if (wantsExplanation(scope, request)) return { status: 200, body: await explainAccess(services.access, services.db, q, policyRequest, auth) };
     const decision = await decideAccess(services.access, services.db, q, policyRequest, auth);
     if (!decision.allowed) throw accessDenied(auth);

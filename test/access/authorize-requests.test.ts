@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient, createUser, userToken } from '../support/auth-factories';
+import { createClient, userToken } from '../support/auth-factories';
 import { ADMIN_PASSWORD, ROOT_SECRET, startTestServer, type TestServer } from '../support/test-server';
 
 let server: TestServer;
@@ -246,7 +246,6 @@ describe('a change takes effect on the next request', () => {
         if (attempt > 200) throw new Error('the second server did not start');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const user = await createUser(server);
       const client = await createClient(server, { grant_types: ['basic'] });
       const basic = { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` };
       const readThere = async () => (await fetch(`${other}/fhir/Patient/pt-1`, { headers: basic })).status;
@@ -256,8 +255,6 @@ describe('a change takes effect on the next request', () => {
       await expectEventually(readThere, 200);
       await server.http.delete(`/AccessPolicy/${id}`).expect(200);
       await expectEventually(readThere, 403);
-      // A Role change too: a roleName policy starts to apply when the Role is created elsewhere.
-      void user;
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));

@@ -1,4 +1,3 @@
-import { loadConfig } from '../../src/config/load-config';
 import { openPgDatabase } from '../../src/db/open-pg-database';
 import { runMigrations } from '../../src/db/run-migrations';
 import { loadRegistry } from '../../src/schema/resource-registry';
@@ -19,5 +18,4 @@ export default async function globalSetup(): Promise<void> {
     await db.close();
   }
   process.env.LOCKBOX_TEMPLATE_DB = name;
-  void loadConfig;
 }

@@ -107,6 +107,17 @@ export async function readResource(q: Queryable, resourceType: string, id: strin
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
 }
 
+/** Current versions of several ids of one type, by id; one statement (the single-id one for one id). */
+export async function readResources(q: Queryable, resourceType: string, ids: readonly string[]): Promise<Map<string, StoredVersion>> {
+  if (ids.length === 1) {
+    const version = await readResource(q, resourceType, ids[0]);
+    return new Map(version ? [[version.id, version]] : []);
+  }
+  const sql = `select id, txid, cts, ts, status, resource from ${quoted(resourceType)} where id = any($1::text[])`;
+  const { rows } = await q.query<Row>(sql, [ids]);
+  return new Map(rows.map((row) => [row.id, toVersion(resourceType, row)]));
+}
+
 /** The newest history version of an id (deleted ones included), to tell 'gone' from 'never existed'. */
 export async function readLatestVersion(q: Queryable, resourceType: string, id: string): Promise<StoredVersion | undefined> {
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)} where id = $1 order by txid desc limit 1`;

@@ -9,8 +9,17 @@ const HIDDEN_HEADERS = new Set(['authorization', 'cookie']);
 /** Per-type fields never shown (ResourceHooks.hiddenFields): the same lists every presenter uses. */
 export type HiddenFields = ReadonlyMap<string, readonly string[]>;
 
+/**
+ * What a policy sees of an identity. Identities come from the identity cache, so the same object
+ * is asked about on every request of a caller: its visible copy is made once per object.
+ */
+const visibleCopies = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
 function visible(entity: { id: string; resource: Record<string, unknown> }, hidden: readonly string[] | undefined): Record<string, unknown> {
-  return { ...(hidden ? withoutPaths(entity.resource, hidden) : entity.resource), id: entity.id };
+  const cached = visibleCopies.get(entity.resource);
+  if (cached?.id === entity.id) return cached;
+  const copy = { ...(hidden ? withoutPaths(entity.resource, hidden) : entity.resource), id: entity.id };
+  visibleCopies.set(entity.resource, copy);
+  return copy;
 }
 
 export interface EdgeFacts {
@@ -28,7 +37,13 @@ export function toPolicyRequest(
   hidden: HiddenFields,
 ): PolicyRequest {
   const params: Record<string, unknown> = {};
-  for (const [name, values] of Object.entries(req.query)) params[name] = values.length === 1 ? values[0] : values;
+  const form = new URLSearchParams();
+  for (const name in req.query) {
+    const values = req.query[name];
+    params[name] = values.length === 1 ? values[0] : values;
+    for (const value of values) form.append(name, value);
+  }
+  const queryString = form.size ? form.toString() : '';
   // resource/type and resource/id come from the route alone: a query parameter of that name must
   // never stand in for them (?resource/id=… on a search or create).
   delete params['resource/type'];
@@ -37,7 +52,6 @@ export function toPolicyRequest(
   if (route.id) params['resource/id'] = route.id;
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) if (!HIDDEN_HEADERS.has(name)) headers[name] = value;
-  const queryString = new URLSearchParams(Object.entries(req.query).flatMap(([name, values]) => values.map((value) => [name, value] as [string, string]))).toString();
   return {
     'request-method': req.method.toLowerCase(),
     uri,

@@ -1,8 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 hex: what Client.secret and Session tokens are stored as (never the clear value). */
 export function hashSecret(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /**
@@ -11,7 +11,7 @@ export function hashSecret(value: string): string {
  */
 export function isSameSecret(presented: string, storedHash: unknown): boolean {
   if (typeof storedHash !== 'string' || storedHash.length !== 64) return false;
-  return timingSafeEqual(Buffer.from(hashSecret(presented), 'hex'), Buffer.from(storedHash, 'hex'));
+  return timingSafeEqual(hash('sha256', presented, 'buffer') as unknown as Buffer, Buffer.from(storedHash, 'hex'));
 }
 
 /** An opaque token or generated secret: 256 random bits, base64url (RFC 6749 §10.10). */

@@ -45,6 +45,7 @@ function parsePath(path: string): ParsedPath {
 
 function parseQuery(search: string): Record<string, string[]> {
   const query: Record<string, string[]> = {};
+  if (!search) return query;
   for (const [name, value] of new URLSearchParams(search)) (query[name] ??= []).push(value);
   return query;
 }

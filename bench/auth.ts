@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
+import { alternate as alternateRounds, freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -23,22 +23,8 @@ async function cannon(name: string, options: autocannon.Options): Promise<Figure
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-/**
- * Runs the two sides of a comparison in alternating rounds (A B A B …), SECONDS in all for each,
- * so that a change in the machine's load during the run falls on both alike. Figures are averaged.
- */
 const ROUNDS = 4;
-async function alternate(a: () => Promise<Figures>, b: () => Promise<Figures>): Promise<[Figures, Figures]> {
-  const runs: Array<[Figures, Figures]> = [];
-  for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
-  const mean = (side: 0 | 1): Figures => ({
-    name: runs[0][side].name,
-    rps: runs.reduce((sum, run) => sum + run[side].rps, 0) / ROUNDS,
-    p50: runs.reduce((sum, run) => sum + run[side].p50, 0) / ROUNDS,
-    p99: Math.max(...runs.map((run) => run[side].p99)),
-  });
-  return [mean(0), mean(1)];
-}
+const alternate = (a: () => Promise<Figures>, b: () => Promise<Figures>) => alternateRounds(ROUNDS, a, b);
 
 const issue = (name: string, url: string, authorization: string) =>
   cannon(name, { url, method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });

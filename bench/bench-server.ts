@@ -119,3 +119,20 @@ export function printTable(rows: Array<Figures & { ratio?: string }>): void {
   console.log('| --- | ---: | ---: | ---: | --- |');
   for (const row of rows) console.log(`| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ratio ?? ''} |`);
 }
+
+/**
+ * Runs the two sides of a comparison in alternating rounds (A B A B …), so that a change in the
+ * machine's load during the run falls on both alike (this box shares its host). Each side gets
+ * `rounds` runs; req/s and p50 are averaged, p99 is the worst round's.
+ */
+export async function alternate(rounds: number, a: () => Promise<Figures>, b: () => Promise<Figures>): Promise<[Figures, Figures]> {
+  const runs: Array<[Figures, Figures]> = [];
+  for (let round = 0; round < rounds; round++) runs.push([await a(), await b()]);
+  const mean = (side: 0 | 1): Figures => ({
+    name: runs[0][side].name,
+    rps: runs.reduce((sum, run) => sum + run[side].rps, 0) / rounds,
+    p50: runs.reduce((sum, run) => sum + run[side].p50, 0) / rounds,
+    p99: Math.max(...runs.map((run) => run[side].p99)),
+  });
+  return [mean(0), mean(1)];
+}

@@ -37,7 +37,7 @@ export interface ServiceOptions {
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<RunningServices> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = loadRegistry();
-  const db = options.db ?? (await openDatabase(config));
+  const db = options.db ?? (await openDatabase(config, registry.resourceTypes));
   const applied = await runMigrations(db, registry.resourceTypes);
   if (applied.length) logger.log('info', 'migrations applied', { count: applied.length });
   const validator = createValidator(registry);

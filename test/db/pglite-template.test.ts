@@ -1,0 +1,61 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ensureAuthSchema } from '../../src/auth/ensure-auth-schema';
+import type { Config } from '../../src/config/load-config';
+import { openDatabase } from '../../src/db/open-database';
+import { buildPgliteTemplate } from '../../src/db/pglite-template';
+import { runMigrations } from '../../src/db/run-migrations';
+import { loadRegistry } from '../../src/schema/resource-registry';
+
+// The install-time PGlite template (src/db/pglite-template.ts): `npm install` has built it already;
+// buildPgliteTemplate returns at once then, or builds it here.
+const types = loadRegistry().resourceTypes;
+let scratch: string;
+beforeAll(async () => {
+  await buildPgliteTemplate(types);
+  scratch = await mkdtemp(path.join(tmpdir(), 'lockbox-pglite-'));
+}, 120_000);
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const config = (dataDir: string) => ({ dataDir }) as Config;
+
+describe('a first start on PGlite', () => {
+  it('starts from the template: every table and migration is there and the migrations find nothing to do', async () => {
+    const dataDir = path.join(scratch, 'fresh');
+    const db = await openDatabase(config(dataDir), types);
+    try {
+      expect(await runMigrations(db, types)).toEqual([]);
+      await ensureAuthSchema(db);
+      const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from pg_tables where schemaname = 'public' and tablename in ('patient', 'patient_history', 'session', 'accesspolicy', 'observation_history')`);
+      expect(rows[0].n).toBe(5);
+      const migrations = await db.query<{ n: number }>('select count(*)::int as n from _migration');
+      expect(migrations.rows[0].n).toBeGreaterThan(types.length * 2);
+      // A real cluster of its own: it takes writes and keeps them across a reopen.
+      await db.query(`insert into patient (id, txid, status, resource) values ('t1', nextval('txid_seq'), 'created', '{}')`);
+    } finally {
+      await db.close();
+    }
+    const again = await openDatabase(config(dataDir), types);
+    try {
+      expect((await again.query('select id from patient')).rows).toEqual([{ id: 't1' }]);
+    } finally {
+      await again.close();
+    }
+    // Nothing is left beside the data directory.
+    expect((await readdir(scratch)).filter((name) => name.startsWith('fresh'))).toEqual(['fresh']);
+  }, 60_000);
+
+  it('never copies the template over a directory that already holds something', async () => {
+    const dataDir = path.join(scratch, 'occupied');
+    await rm(dataDir, { recursive: true, force: true });
+    await mkdir(dataDir);
+    await writeFile(path.join(dataDir, 'notes.txt'), 'mine');
+    // PGlite refuses a non-empty directory that is not a cluster; what matters is that our file survives.
+    await openDatabase(config(dataDir), types).then((db) => db.close()).catch(() => undefined);
+    expect(await readdir(dataDir)).toContain('notes.txt');
+  }, 60_000);
+});

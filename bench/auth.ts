@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { alternate as alternateRounds, freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
+import { alternate, freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -24,7 +24,6 @@ async function cannon(name: string, options: autocannon.Options): Promise<Figure
 }
 
 const ROUNDS = 4;
-const alternate = (a: () => Promise<Figures>, b: () => Promise<Figures>) => alternateRounds(ROUNDS, a, b);
 
 const issue = (name: string, url: string, authorization: string) =>
   cannon(name, { url, method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
@@ -73,10 +72,12 @@ async function main() {
     }
 
     const [theirsOpaque, opaque] = await alternate(
+      ROUNDS,
       () => issue('oidc-provider: client_credentials, opaque (in-memory)', `${baseline.url}/token`, basic('bench')),
       () => issue('lockbox: client_credentials, opaque + Session', `${server.url}/auth/token`, basic('bench-opaque')),
     );
     const [theirsJwt, jwt] = await alternate(
+      ROUNDS,
       () => issue('oidc-provider: client_credentials, RS256 JWT (in-memory)', `${baseline.url}/token`, basic('bench-jwt')),
       () => issue('lockbox: client_credentials, RS256 JWT + Session', `${server.url}/auth/token`, basic('bench-jwt')),
     );
@@ -87,6 +88,7 @@ async function main() {
     const { access_token: rootJwt } = (await tokenResponse.json()) as { access_token: string };
     await put(`${server.url}/Patient/bench-read`, { resourceType: 'Patient', name: [{ family: 'Bench' }] });
     const [readBasic, readJwt] = await alternate(
+      ROUNDS,
       () => cannon('lockbox: read by id, Basic root', { url: `${server.url}/Patient/bench-read`, headers: { authorization: ROOT_BASIC } }),
       () => cannon('lockbox: read by id, bearer JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } }),
     );
@@ -116,6 +118,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const [readOwn, readForeign] = await alternate(
+      ROUNDS,
       () => cannon('lockbox: read by id, our own JWT', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${rootJwt}` } }),
       () => cannon('lockbox: read by id, foreign JWT (JIT user)', { url: `${server.url}/Patient/bench-read`, headers: { authorization: `Bearer ${foreignJwt}` } }),
     );

@@ -19,10 +19,11 @@ export async function openDatabase(config: Config, resourceTypes?: readonly stri
   return openPgliteDatabase(dataDir);
 }
 
+/** Only an empty directory or none at all; anything else (a file, no permission) is left to PGlite. */
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).length === 0;
-  } catch {
-    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }

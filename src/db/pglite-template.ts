@@ -12,9 +12,10 @@ import { runMigrations } from './run-migrations';
 /**
  * A fresh PGlite cluster costs an initdb (about 4 s of WebAssembly) plus our schema (about 300
  * tables, 1.5 s). `npm install` builds both once and keeps the data directory under
- * node_modules/.cache (scripts/build-pglite-template.ts): a first start copies it instead. The file's name carries a hash of PGlite's version and of every piece of
- * schema SQL, so a template made by other code is never used; the migrations still run after
- * loading it, as on any existing database. No identities, keys or data are in it: only schema.
+ * node_modules/.cache (scripts/build-pglite-template.ts): a first start copies it instead. The
+ * directory's name carries a hash of PGlite's version and of every piece of schema SQL, so a
+ * template made by other code is never used; the migrations still run after the copy, as on any
+ * existing database. No identities, keys or data are in it: only schema.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cacheDir = path.join(root, 'node_modules', '.cache', 'lockbox');

@@ -20,7 +20,8 @@ async function absent(q: Queryable, resourceType: string, id: string): Promise<n
 export async function readOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
   const { resourceType, id } = req as Required<ResourceRequest>;
   // Outside a transaction, concurrent reads share a round trip (see read-batcher.ts).
-  const version = ctx.q === ctx.services.db ? ((await readResourceBatched(ctx.q, resourceType, id)) ?? (await absent(ctx.q, resourceType, id))) : await loadCurrent(ctx.q, resourceType, id);
+  const found = ctx.q === ctx.services.db ? await readResourceBatched(ctx.q, resourceType, id) : await readResource(ctx.q, resourceType, id);
+  const version = found ?? (await absent(ctx.q, resourceType, id));
   return { status: 200, headers: versionHeaders(ctx.format, version), body: ctx.format.present(version) };
 }
 

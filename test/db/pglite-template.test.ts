@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -57,5 +57,12 @@ describe('a first start on PGlite', () => {
     // PGlite refuses a non-empty directory that is not a cluster; what matters is that our file survives.
     await openDatabase(config(dataDir), types).then((db) => db.close()).catch(() => undefined);
     expect(await readdir(dataDir)).toContain('notes.txt');
+  }, 60_000);
+
+  it('never replaces a BOX_DATA_DIR that is a file', async () => {
+    const dataDir = path.join(scratch, 'a-file');
+    await writeFile(dataDir, 'mine');
+    await openDatabase(config(dataDir), types).then((db) => db.close()).catch(() => undefined);
+    expect(await readFile(dataDir, 'utf8')).toBe('mine');
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
@@ -44,14 +44,18 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `src/main.ts` as its own Node process on a new database; resolves when /health answers. */
+/**
+ * Starts the server as `npm start` runs it (the bundle its prestart builds, on plain Node) in its
+ * own process on a new database; resolves when /health answers.
+ */
 export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  execFileSync('npm', ['run', '--silent', 'prestart'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const dbName = `lockbox_bench_${process.pid}_${Date.now()}`;
   await admin(`create database "${dbName}"`);
   const dbUrl = databaseUrl(dbName);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, BOX_WEB_BASE_URL: url, BOX_LOG_LEVEL: 'warn', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_ADMIN_PASSWORD: 'bench-admin-password', BOX_DB_POOL_SIZE: '10', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

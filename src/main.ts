@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config/load-config';
+import { refillPgliteSpare } from './db/pglite-template';
 import { createLogger } from './log/logger';
 import { createServices, listen } from './server/start-server';
 
@@ -14,6 +15,14 @@ async function main(): Promise<void> {
     database: config.databaseUrl ? 'postgresql' : `pglite (${config.dataDir})`,
     startupMs: Date.now() - started,
   });
+  // Work that need not delay the start: the first write would otherwise do it.
+  setImmediate(() => services.validator.warmUp());
+  if (!config.databaseUrl && config.dataDir !== ':memory:') {
+    // A first start took the spare PGlite cluster (or copied the template): make the next one.
+    refillPgliteSpare(services.registry.resourceTypes).catch((error: unknown) =>
+      logger.log('warn', 'no spare PGlite cluster made; the next first start will copy the template', { error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
   const stop = () => {
     server.close(() => void services.close().finally(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();

@@ -23,11 +23,17 @@ export interface AuthRuntime {
 }
 
 export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
+  // Side by side: the dummy hash (and, on a first start, the key pair) are made on the thread pool.
+  const [keys, dummyPasswordHash, cache] = await Promise.all([
+    loadSigningKeys(db, settings),
+    bcrypt.hash(newRandomToken(), settings.bcryptCost),
+    createIdentityCache(db),
+  ]);
   return {
-    keys: await loadSigningKeys(db, settings),
+    keys,
     throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
-    dummyPasswordHash: await bcrypt.hash(newRandomToken(), settings.bcryptCost),
+    dummyPasswordHash,
     sessions: createSessionWriter(db),
-    cache: await createIdentityCache(db),
+    cache,
   };
 }

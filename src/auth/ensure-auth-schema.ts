@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../repo-root';
 import type { Database } from '../db/database';
 
-const SCHEMA_SQL = fileURLToPath(new URL('../../sql/auth-resource-tables.sql', import.meta.url));
+const SCHEMA_SQL = join(repoRoot, 'sql', 'auth-resource-tables.sql');
 /** Any fixed number: processes starting together apply the file once, one after the other. */
 const AUTH_SCHEMA_LOCK_KEY = 7_303_003;
 

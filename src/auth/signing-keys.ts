@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, verify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, verify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { AuthSettings } from '../config/load-config';
 import type { Database, Queryable } from '../db/database';
 
@@ -52,9 +52,24 @@ function entryFromPem(privatePem: string, publicPem: string): KeyEntry {
   return { kid, privateKey, publicKey, publicJwk: publicJwkOf(publicKey, kid) };
 }
 
-/** Adds a new current key; the previous ones are retired but keep verifying until they age out. */
-export async function rotateSigningKey(q: Queryable): Promise<string> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+interface KeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+/** A new 2048-bit RSA pair, made on libuv's thread pool: it takes 50–500 ms of CPU. */
+function newKeyPair(): Promise<KeyPair> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength: 2048 }, (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey }))),
+  );
+}
+
+/**
+ * Adds a new current key (`pair`, or a new one); the previous ones are retired but keep verifying
+ * until they age out.
+ */
+export async function rotateSigningKey(q: Queryable, pair?: KeyPair): Promise<string> {
+  const { privateKey, publicKey } = pair ?? (await newKeyPair());
   const publicJwk = publicKey.export({ format: 'jwk' });
   const kid = thumbprint(publicJwk);
   await q.query('update signing_key set retired_at = now() where retired_at is null', []);
@@ -74,15 +89,18 @@ interface KeyRow {
 
 /** Current key first, then retired ones still inside their verification window. */
 async function readKeys(db: Database, settings: AuthSettings): Promise<KeyEntry[]> {
+  const select = `select kid, private_jwk, public_jwk from signing_key
+    where retired_at is null or retired_at > now() - make_interval(secs => $1)
+    order by retired_at is not null, created_at desc`;
+  // A first start has no key: one is made before the lock is taken, so nobody waits while it is.
+  const none = (await db.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows.length === 0;
+  const pair = none ? await newKeyPair() : undefined;
   const rows = await db.transaction(async (tx) => {
-    // One process generates the first key; the others wait and read it.
+    // One process stores the first key; the others wait and read it.
     await tx.query('select pg_advisory_xact_lock($1)', [7_303_004]);
-    const select = `select kid, private_jwk, public_jwk from signing_key
-      where retired_at is null or retired_at > now() - make_interval(secs => $1)
-      order by retired_at is not null, created_at desc`;
     let found = (await tx.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows;
     if (found.length === 0) {
-      await rotateSigningKey(tx);
+      await rotateSigningKey(tx, pair);
       found = (await tx.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows;
     }
     return found;

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../repo-root';
 import type { InteractionContext, ResourceRequest, ResourceResponse } from '../interactions/interaction-context';
 import type { ResourceRegistry } from '../schema/resource-registry';
 import { loadSearchParameters } from '../search/load-search-parameters';
 import { buildCapabilityStatement } from './build-capability-statement';
 
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 const built = new WeakMap<ResourceRegistry, Map<string, Record<string, unknown>>>();
 
 /** GET /fhir/metadata: built once per registry and base URL; public (no caller needed). */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../repo-root';
 import { ensureAuthSchema } from '../auth/ensure-auth-schema';
 import { searchIndexSteps } from '../search/search-index-steps';
 import { openPgliteDatabase } from './open-pglite-database';
@@ -12,14 +12,16 @@ import { runMigrations } from './run-migrations';
 /**
  * A fresh PGlite cluster costs an initdb (about 4 s of WebAssembly) plus our schema (about 300
  * tables, 1.5 s). `npm install` builds both once and keeps the data directory under
- * node_modules/.cache (scripts/build-pglite-template.ts): a first start copies it instead. The
- * directory's name carries a hash of PGlite's version and of every piece of schema SQL, so a
- * template made by other code is never used; the migrations still run after the copy, as on any
- * existing database. No identities, keys or data are in it: only schema.
+ * node_modules/.cache (scripts/build-pglite-template.ts), with a spare copy beside it. A first
+ * start moves the spare into place (a rename: instant, whatever the disk) or, when there is no
+ * spare or it lives on another file system, copies the template (about 2,800 files: 0.2–1.5 s
+ * here). The server makes a new spare in the background once it is serving. The directory's name
+ * carries a hash of PGlite's version and of every piece of schema SQL, so a template made by other
+ * code is never used; the migrations still run after the move or copy, as on any existing
+ * database. No identities, keys or data are in it: only schema.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cacheDir = path.join(root, 'node_modules', '.cache', 'lockbox');
-const sqlDir = path.join(root, 'sql');
+const cacheDir = path.join(repoRoot, 'node_modules', '.cache', 'lockbox');
+const sqlDir = path.join(repoRoot, 'sql');
 
 /** The installed PGlite's version (its package.json is not exported, so found from its entry file). */
 async function pgliteVersion(): Promise<string> {
@@ -51,26 +53,77 @@ export async function pgliteTemplatePath(resourceTypes: readonly string[]): Prom
 }
 
 /**
- * Makes `dataDir` a copy of the template for this code's schema and returns true; false (and no
- * change) when `npm install` made no such template. `dataDir` must be empty or missing. The copy
- * is a plain file copy of a closed, checkpointed cluster, so PGlite opens it as it reopens any data
- * directory of its own; it is made beside `dataDir` and renamed into place, so a crash mid-copy
- * leaves no half cluster behind.
+ * Makes `dataDir` a copy of the template for this code's schema: 'moved' when it took the spare,
+ * 'copied' when it copied the template, false (and no change) when `npm install` made no template.
+ * `dataDir` must be empty or missing. Template and spare are closed, checkpointed clusters, so
+ * PGlite opens the result as it reopens any data directory of its own. A copy is made beside
+ * `dataDir` and renamed into place, so a crash mid-copy leaves no half cluster behind.
  */
-export async function copyPgliteTemplate(resourceTypes: readonly string[], dataDir: string): Promise<boolean> {
+export async function copyPgliteTemplate(resourceTypes: readonly string[], dataDir: string): Promise<'moved' | 'copied' | false> {
   const template = await pgliteTemplatePath(resourceTypes);
   if (!existsSync(path.join(template, 'PG_VERSION'))) return false;
   const target = path.resolve(dataDir);
+  await mkdir(path.dirname(target), { recursive: true });
+  try {
+    // Atomic: of two servers starting at once, one gets the spare and the other copies.
+    await rename(`${template}.spare`, target);
+    return 'moved';
+  } catch {
+    // No spare (taken, or never made), or BOX_DATA_DIR is on another file system: copy.
+  }
   const partial = `${target}.${process.pid}.partial`;
   await rm(partial, { recursive: true, force: true });
   await copyTree(template, partial);
   await rm(target, { recursive: true, force: true });
   await rename(partial, target);
+  return 'copied';
+}
+
+/**
+ * Makes the spare the next first start will take, unless there is one (or no template). A server
+ * calls it once it is serving; a copy cut short by a crash is only a `.partial` directory, removed
+ * by the next call of a process that finds its owner gone.
+ */
+export async function refillPgliteSpare(resourceTypes: readonly string[]): Promise<boolean> {
+  const template = await pgliteTemplatePath(resourceTypes);
+  const spare = `${template}.spare`;
+  if (!existsSync(path.join(template, 'PG_VERSION')) || existsSync(spare)) return false;
+  await removeLeftovers(() => true);
+  const partial = `${spare}.${process.pid}.partial`;
+  await copyTree(template, partial, 2);
+  try {
+    await rename(partial, spare);
+  } catch {
+    // Another process made the spare first (rename over a non-empty directory fails): keep theirs.
+    await rm(partial, { recursive: true, force: true });
+    return false;
+  }
   return true;
 }
 
+/**
+ * Removes, from the cache, the `.partial` directories whose process is gone, and every other
+ * entry `keep` refuses. A `.partial` is named `<name>.<pid>.partial` by the process making it.
+ */
+async function removeLeftovers(keep: (name: string) => boolean): Promise<void> {
+  for (const name of await readdir(cacheDir)) {
+    const partial = /\.(\d+)\.partial$/.exec(name);
+    if (partial ? !isAlive(Number(partial[1])) : !keep(name)) await rm(path.join(cacheDir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A copy of a directory tree, many files at a time (fs.cp copies one by one: about 4× slower here). */
-async function copyTree(from: string, to: string): Promise<void> {
+async function copyTree(from: string, to: string, parallel = 16): Promise<void> {
   const entries = await readdir(from, { recursive: true, withFileTypes: true });
   const relative = (entry: (typeof entries)[number]) => path.relative(from, path.join(entry.parentPath, entry.name));
   await mkdir(to, { recursive: true });
@@ -78,7 +131,7 @@ async function copyTree(from: string, to: string): Promise<void> {
   const files = entries.filter((entry) => entry.isFile()).map(relative);
   let next = 0;
   await Promise.all(
-    Array.from({ length: 16 }, async () => {
+    Array.from({ length: parallel }, async () => {
       while (next < files.length) {
         const file = files[next++];
         await copyFile(path.join(from, file), path.join(to, file));
@@ -87,22 +140,23 @@ async function copyTree(from: string, to: string): Promise<void> {
   );
 }
 
-/** Builds the template (unless it exists) and removes templates of other versions; returns its path. */
+/** Builds the template and its spare (unless they exist), removes those of other versions; returns its path. */
 export async function buildPgliteTemplate(resourceTypes: readonly string[]): Promise<string> {
   const template = await pgliteTemplatePath(resourceTypes);
-  if (existsSync(path.join(template, 'PG_VERSION'))) return template;
-  await mkdir(cacheDir, { recursive: true });
-  const partial = `${template}.${process.pid}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  const db = await openPgliteDatabase(partial);
-  await runMigrations(db, resourceTypes);
-  await ensureAuthSchema(db);
-  // Flushed, so that a copy replays no WAL.
-  await db.exec('checkpoint');
-  await db.close();
-  for (const old of (await readdir(cacheDir)).filter((name) => name.startsWith('pglite-') && !name.endsWith('.partial'))) {
-    await rm(path.join(cacheDir, old), { recursive: true, force: true });
+  if (!existsSync(path.join(template, 'PG_VERSION'))) {
+    await mkdir(cacheDir, { recursive: true });
+    const partial = `${template}.${process.pid}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    const db = await openPgliteDatabase(partial);
+    await runMigrations(db, resourceTypes);
+    await ensureAuthSchema(db);
+    // Flushed, so that a copy replays no WAL.
+    await db.exec('checkpoint');
+    await db.close();
+    await rename(partial, template);
+    // Templates and spares of other versions of the schema or of PGlite.
+    await removeLeftovers((name) => name === path.basename(template) || name === `${path.basename(template)}.spare`);
   }
-  await rename(partial, template);
+  await refillPgliteSpare(resourceTypes);
   return template;
 }

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../repo-root';
 import type { Database } from './database';
 import { searchIndexSteps } from '../search/search-index-steps';
 
-const defaultSqlDir = fileURLToPath(new URL('../../sql/', import.meta.url));
+const defaultSqlDir = path.join(repoRoot, 'sql');
 /** Any fixed number: every server process on one database serializes its migrations on it. */
 const MIGRATION_LOCK_KEY = 7_303_001;
 

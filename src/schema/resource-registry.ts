@@ -3,8 +3,8 @@
  * Loaded once from schemas/generated/types.json.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../repo-root';
 import type { ResourceKind, TypeMap } from './type-map';
 
 export type { FieldType, ResourceKind, TypeMap } from './type-map';
@@ -18,7 +18,7 @@ export interface ResourceRegistry {
   readonly typeMap: TypeMap;
 }
 
-export const defaultSchemaDir = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'schemas', 'generated');
+export const defaultSchemaDir = join(repoRoot, 'schemas', 'generated');
 
 export function loadRegistry(schemaDir: string = defaultSchemaDir): ResourceRegistry {
   const typeMap = JSON.parse(readFileSync(join(schemaDir, 'types.json'), 'utf8')) as TypeMap;

@@ -42,9 +42,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
   if (applied.length) logger.log('info', 'migrations applied', { count: applied.length });
   const validator = createValidator(registry);
   await ensureAuthSchema(db);
-  await ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`)));
-  const auth = await createAuthRuntime(db, config.auth);
-  await ensureBootstrapPolicies(db);
+  // Independent of one another: on a first start, the key pair and the bcrypt hashes are computed
+  // on the thread pool while the bootstrap writes run.
+  const [auth] = await Promise.all([
+    createAuthRuntime(db, config.auth),
+    ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`))),
+    ensureBootstrapPolicies(db),
+  ]);
   const access = await createAccessPolicies(db, logger);
   const foreignTokens = createForeignTokenVerifier({ db, createUsers: config.createUsersFromForeignTokens, logger });
   await foreignTokens.listen();

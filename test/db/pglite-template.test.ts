@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ensureAuthSchema } from '../../src/auth/ensure-auth-schema';
 import type { Config } from '../../src/config/load-config';
 import { openDatabase } from '../../src/db/open-database';
-import { buildPgliteTemplate } from '../../src/db/pglite-template';
+import { buildPgliteTemplate, copyPgliteTemplate, pgliteTemplatePath, refillPgliteSpare } from '../../src/db/pglite-template';
 import { runMigrations } from '../../src/db/run-migrations';
 import { loadRegistry } from '../../src/schema/resource-registry';
 
@@ -64,5 +65,51 @@ describe('a first start on PGlite', () => {
     await writeFile(dataDir, 'mine');
     await openDatabase(config(dataDir), types).then((db) => db.close()).catch(() => undefined);
     expect(await readFile(dataDir, 'utf8')).toBe('mine');
+  }, 60_000);
+});
+
+describe('the spare cluster beside the template', () => {
+  it('is taken by a first start (a rename), the next first start copies the template, and a refill makes a new spare', async () => {
+    const template = await pgliteTemplatePath(types);
+    await refillPgliteSpare(types);
+    expect(existsSync(`${template}.spare`)).toBe(true);
+
+    expect(await copyPgliteTemplate(types, path.join(scratch, 'first'))).toBe('moved');
+    expect(existsSync(`${template}.spare`)).toBe(false);
+    expect(await copyPgliteTemplate(types, path.join(scratch, 'second'))).toBe('copied');
+    // The template itself is never taken.
+    expect(existsSync(path.join(template, 'PG_VERSION'))).toBe(true);
+
+    expect(await refillPgliteSpare(types)).toBe(true);
+    expect(await refillPgliteSpare(types)).toBe(false);
+    expect(existsSync(path.join(`${template}.spare`, 'PG_VERSION'))).toBe(true);
+
+    // Both are clusters of their own, with the whole schema.
+    for (const dir of ['first', 'second']) {
+      const db = await openDatabase(config(path.join(scratch, dir)), types);
+      try {
+        expect(await runMigrations(db, types)).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    }
+  }, 60_000);
+
+  it('a refill removes copies cut short by a process that is gone, and keeps those of a live one', async () => {
+    const template = await pgliteTemplatePath(types);
+    const dead = `${template}.spare.2147483646.partial`;
+    const live = `${template}.spare.${process.ppid}.partial`;
+    await mkdir(dead, { recursive: true });
+    await mkdir(live, { recursive: true });
+    await rm(`${template}.spare`, { recursive: true, force: true });
+    try {
+      await refillPgliteSpare(types).catch(() => undefined);
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      await rm(dead, { recursive: true, force: true });
+      await rm(live, { recursive: true, force: true });
+      await refillPgliteSpare(types);
+    }
   }, 60_000);
 });

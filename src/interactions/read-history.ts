@@ -1,5 +1,5 @@
-import { badRequest } from '../errors/http-error';
-import { readHistory, type StoredVersion } from '../store/resource-store';
+import { badRequest, notFound } from '../errors/http-error';
+import { readHistory, readLatestVersion, type StoredVersion } from '../store/resource-store';
 import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
 
 const METHOD: Record<StoredVersion['status'], string> = { created: 'POST', recreated: 'POST', updated: 'PUT', deleted: 'DELETE' };
@@ -34,6 +34,8 @@ export async function readHistoryBundle(ctx: InteractionContext, req: ResourceRe
   const cursor = single(req, '_cursor');
   if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw badRequest(`_cursor must be a number, got '${cursor}'`);
   const versions = await readHistory(ctx.q, resourceType, { id: req.id, since, count, beforeTxid: cursor === undefined ? undefined : Number(cursor) });
+  // An id that never existed has no history to list (a deleted one still has its versions).
+  if (req.id && versions.length === 0 && !(await readLatestVersion(ctx.q, resourceType, req.id))) throw notFound(`${resourceType}/${req.id} has never existed`);
   const page = versions.slice(0, count);
   const path = `${ctx.format.base}/${resourceType}${req.id ? `/${req.id}` : ''}/_history`;
   const params = (extra: Record<string, string>) => new URLSearchParams({ _count: String(count), ...(since ? { _since: since.toISOString() } : {}), ...extra }).toString();

@@ -10,6 +10,17 @@ function withoutHidden(resource: Record<string, unknown>, hidden: readonly strin
   return hidden ? withoutPaths(resource, hidden) : resource;
 }
 
+/**
+ * The wire object: resourceType, id and meta first, as FHIR's own JSON orders them, then the
+ * resource's fields. The columns win over a stray `id` or `resourceType` inside the JSONB (an
+ * operator's SQL may have written one).
+ */
+function assemble(version: StoredVersion, meta: Record<string, unknown>, fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { resourceType: version.resourceType, id: version.id, meta };
+  for (const key in fields) if (key !== 'resourceType' && key !== 'id' && key !== 'meta') out[key] = fields[key];
+  return out;
+}
+
 /** `/<Type>`: the body as stored, with id, resourceType and meta from the columns. */
 export function storedFormat(base: string, hooks: ResourceHooks): ResourceFormat {
   return {
@@ -17,18 +28,14 @@ export function storedFormat(base: string, hooks: ResourceHooks): ResourceFormat
     base,
     toStored: (body) => body,
     present(version: StoredVersion) {
-      const { meta, ...rest } = withoutHidden(version.resource, hooks.hiddenFields.get(version.resourceType));
-      return {
-        resourceType: version.resourceType,
-        id: version.id,
-        meta: {
-          ...(meta as Record<string, unknown> | undefined),
-          versionId: String(version.txid),
-          lastUpdated: version.ts.toISOString(),
-          createdAt: version.cts.toISOString(),
-        },
-        ...rest,
+      const body = withoutHidden(version.resource, hooks.hiddenFields.get(version.resourceType));
+      const meta = {
+        ...(body.meta as Record<string, unknown> | undefined),
+        versionId: String(version.txid),
+        lastUpdated: version.ts.toISOString(),
+        createdAt: version.cts.toISOString(),
       };
+      return assemble(version, meta, body);
     },
   };
 }
@@ -41,20 +48,16 @@ export function fhirFormat(base: string, hooks: ResourceHooks, registry: Resourc
     toStored: (body) => toStoredFormat(body, registry) as Record<string, unknown>,
     present(version: StoredVersion) {
       const body = withoutHidden(version.resource, hooks.hiddenFields.get(version.resourceType));
-      const { meta, ...rest } = toFhirFormat({ ...body, resourceType: version.resourceType }, registry) as Record<string, unknown>;
-      const storedMeta = (meta ?? {}) as Record<string, unknown>;
+      const converted = toFhirFormat({ ...body, resourceType: version.resourceType }, registry) as Record<string, unknown>;
+      const storedMeta = (converted.meta ?? {}) as Record<string, unknown>;
       const extensions = Array.isArray(storedMeta.extension) ? storedMeta.extension : [];
-      return {
-        ...rest,
-        resourceType: version.resourceType,
-        id: version.id,
-        meta: {
-          ...storedMeta,
-          versionId: String(version.txid),
-          lastUpdated: version.ts.toISOString(),
-          extension: [...extensions, { url: CREATED_AT_EXTENSION, valueInstant: version.cts.toISOString() }],
-        },
+      const meta = {
+        ...storedMeta,
+        versionId: String(version.txid),
+        lastUpdated: version.ts.toISOString(),
+        extension: [...extensions, { url: CREATED_AT_EXTENSION, valueInstant: version.cts.toISOString() }],
       };
+      return assemble(version, meta, converted);
     },
   };
 }

@@ -249,6 +249,16 @@ describe('history', () => {
     expect(count).toBe(3);
   });
 
+  it('answers 404 for the history of an id that never existed, and an empty page for one with no versions since _since', async () => {
+    for (const prefix of ['/fhir', '']) {
+      const { body } = await server.http.get(`${prefix}/Patient/never-existed/_history`).expect(404);
+      expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
+    }
+    await server.http.put('/fhir/Patient/hist-2').send(patient()).expect(201);
+    const later = await server.http.get('/fhir/Patient/hist-2/_history?_since=2999-01-01T00:00:00Z').expect(200);
+    expect(later.body.entry).toEqual([]);
+  });
+
   it('pages type history with _count and a next link, and filters with _since', async () => {
     for (let i = 0; i < 3; i++) await server.http.post('/Practitioner').send({ resourceType: 'Practitioner' }).expect(201);
     const first = await server.http.get('/Practitioner/_history?_count=2').expect(200);
@@ -285,5 +295,15 @@ describe('storage contract', () => {
     expect(row.resource.meta).toEqual({ tag: [{ code: 't' }] });
     expect(row.resource_type).toBe('Patient');
     expect(String(row.txid)).toBe(body.meta.versionId);
+  });
+
+  it('presents resourceType, id and meta first, from the columns even when SQL put an id or resourceType into the JSONB', async () => {
+    await server.http.put('/fhir/Patient/stray').send(patient()).expect(201);
+    await server.sql(`update patient set resource = resource || '{"id": "other", "resourceType": "Observation"}' where id = 'stray'`);
+    for (const prefix of ['/fhir', '']) {
+      const { body } = await server.http.get(`${prefix}/Patient/stray`).expect(200);
+      expect(Object.keys(body).slice(0, 3)).toEqual(['resourceType', 'id', 'meta']);
+      expect(body).toMatchObject({ resourceType: 'Patient', id: 'stray', name: [{ family: 'Smith', given: ['Ann'] }] });
+    }
   });
 });

@@ -36,12 +36,16 @@ export const conflict = (message: string, code: IssueCode = 'conflict') => new H
 export const preconditionFailed = (message: string) => new HttpError(412, 'conflict', message);
 export const unsupportedMediaType = (message: string) => new HttpError(415, 'not-supported', message);
 
+/** At most this many issues are listed in one 422; the rest are counted in a last issue. */
+export const MAX_LISTED_ISSUES = 100;
+
 export function unprocessable(issues: Array<{ expression: string; diagnostics: string }>): HttpError {
   const summary = issues.length === 1 ? issues[0].diagnostics : `${issues.length} problems found in the resource`;
-  return new HttpError(
-    422,
-    'invalid',
-    summary,
-    issues.map((issue) => ({ severity: 'error', code: 'invalid', diagnostics: issue.diagnostics, expression: [issue.expression] })),
-  );
+  const listed: OutcomeIssue[] = issues
+    .slice(0, MAX_LISTED_ISSUES)
+    .map((issue) => ({ severity: 'error', code: 'invalid', diagnostics: issue.diagnostics, expression: [issue.expression] }));
+  if (issues.length > MAX_LISTED_ISSUES) {
+    listed.push({ severity: 'error', code: 'too-costly', diagnostics: `${issues.length - MAX_LISTED_ISSUES} more problems are not listed` });
+  }
+  return new HttpError(422, 'invalid', summary, listed);
 }

@@ -114,7 +114,7 @@ export function createApp(services: Services): RequestListener {
       method: req.method!,
       query,
       headers,
-      body: parseBody(raw, headers['content-type'], searchPost),
+      body: await parseBody(raw, headers['content-type'], searchPost),
       contentType: mediaTypeOf(headers['content-type']),
       uri: pathname,
     };
@@ -143,7 +143,7 @@ export function createApp(services: Services): RequestListener {
     }
     if (pathname === '/auth/test-policy' && method === 'POST') {
       const raw = await readBody(req, config.bodyLimitBytes);
-      const result = await testPolicy(services, await authenticateRequest(services, headersOf(req)), parseBody(raw, req.headers['content-type']));
+      const result = await testPolicy(services, await authenticateRequest(services, headersOf(req)), await parseBody(raw, req.headers['content-type']));
       return send(res, 200, result, negotiateFormat(undefined, req.headers.accept), false);
     }
     return runResourceRequest(req, res, exchange, pathname, search);

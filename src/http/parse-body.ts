@@ -1,5 +1,5 @@
-import YAML from 'yaml';
-import { badRequest, unsupportedMediaType } from '../errors/http-error';
+import { badRequest, HttpError, unsupportedMediaType } from '../errors/http-error';
+import { parseYaml } from './parse-yaml';
 
 export type BodyFormat = 'json' | 'yaml' | 'form';
 
@@ -17,10 +17,51 @@ export function bodyFormatOf(mediaType: string | undefined): BodyFormat | undefi
 }
 
 /**
- * Raw bytes → a value. No Content-Type is read as JSON. YAML uses the 1.2 core schema (no custom
- * tags, no implicit dates), so whatever it yields is plain JSON data.
+ * How deeply a body may nest objects and arrays. A FHIR resource rarely goes past 30 (a
+ * QuestionnaireResponse's items inside items); every part of the server that walks a resource
+ * (validation, reference conversion, policies) recurses, so a body nested thousands deep would
+ * exhaust the stack. Refused before anything walks it.
  */
-export function parseBody(raw: Buffer | undefined, contentType: string | undefined, acceptForm = false): unknown {
+export const MAX_BODY_DEPTH = 200;
+/**
+ * How many fields one object may have. No FHIR or IAM type has a tenth of that; a body with
+ * hundreds of thousands of unknown fields would only cost seconds of validation to refuse.
+ */
+export const MAX_OBJECT_FIELDS = 1000;
+
+/** Why a parsed body is refused before anything walks it (checked iteratively), or undefined. */
+export function bodyShapeProblem(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  const depths: number[] = [0];
+  while (stack.length) {
+    const item = stack.pop();
+    const depth = depths.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return `The body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`;
+    const children = Array.isArray(item) ? item : Object.values(item);
+    if (!Array.isArray(item) && children.length > MAX_OBJECT_FIELDS) return `An object in the body has more than ${MAX_OBJECT_FIELDS} fields`;
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        stack.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+function checkShape(value: unknown): unknown {
+  const problem = bodyShapeProblem(value);
+  if (problem) throw new HttpError(400, 'too-costly', problem);
+  return value;
+}
+
+/**
+ * Raw bytes → a value. No Content-Type is read as JSON. YAML is parsed off the event loop, within
+ * limits (parse-yaml.ts), with the 1.2 core schema (no custom tags, no implicit dates), so whatever
+ * it yields is plain JSON data. Either way a body too deep or too wide is refused (400).
+ */
+export async function parseBody(raw: Buffer | undefined, contentType: string | undefined, acceptForm = false): Promise<unknown> {
   if (!raw || raw.length === 0) return undefined;
   const mediaType = mediaTypeOf(contentType);
   const format = bodyFormatOf(mediaType);
@@ -30,19 +71,13 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
   const text = raw.toString('utf8');
   if (format === 'form') return Object.fromEntries(new URLSearchParams(text));
   if (format === 'json') {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (error) {
       throw badRequest(`Malformed JSON: ${(error as Error).message}`);
     }
+    return checkShape(value);
   }
-  try {
-    const documents = YAML.parseAllDocuments(text, { schema: 'core', uniqueKeys: true });
-    if (!Array.isArray(documents) || documents.length !== 1) throw new Error('expected exactly one YAML document');
-    const [document] = documents;
-    if (document.errors.length) throw new Error(document.errors[0].message.split('\n')[0]);
-    return document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw badRequest(`Malformed YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  return checkShape(await parseYaml(text, MAX_BODY_DEPTH));
 }

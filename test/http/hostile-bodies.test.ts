@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+// Bodies built to hurt the server: nested past any real resource, wide past any real type, or
+// costly for the YAML parser. Each gets a 400 (or a short 422) and the server keeps serving.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 60_000);
+afterAll(async () => {
+  await server.close();
+});
+
+const nestedJson = (levels: number) =>
+  `{"resourceType":"Patient","extension":${'[{"url":"x","extension":'.repeat(levels)}[{"url":"x","valueString":"end"}]${'}]'.repeat(levels)}}`;
+const patientCount = async () => (await server.sql<{ n: number }>('select count(*)::int as n from patient'))[0].n;
+
+async function expectTooCostly(request: Promise<{ status: number; body: { issue?: Array<{ code: string }> } }>) {
+  const response = await request;
+  expect(response.status).toBe(400);
+  expect(response.body.issue?.[0].code).toBe('too-costly');
+}
+
+describe('nesting', () => {
+  it('accepts a resource nested 60 extensions deep', async () => {
+    const { body } = await server.http.post('/fhir/Patient').set('content-type', 'application/json').send(nestedJson(60)).expect(201);
+    const read = await server.http.get(`/fhir/Patient/${body.id}`).expect(200);
+    expect(JSON.stringify(read.body.extension).split('"extension"').length).toBe(61);
+  });
+
+  it('refuses JSON nested deeper than 200 levels with 400 too-costly on both path styles, and stores nothing', async () => {
+    const before = await patientCount();
+    for (const levels of [101, 20_000]) {
+      for (const path of ['/fhir/Patient', '/Patient']) {
+        await expectTooCostly(server.http.post(path).set('content-type', 'application/json').send(nestedJson(levels)));
+      }
+    }
+    // Inside a bundle too: the whole body is checked before any entry runs.
+    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: JSON.parse(nestedJson(150)), request: { method: 'POST', url: 'Patient' } }] };
+    await expectTooCostly(server.http.post('/fhir').send(bundle));
+    expect(await patientCount()).toBe(before);
+  });
+
+  it('refuses YAML nested too deep, in flow, block and compact forms, before parsing it', async () => {
+    const flow = nestedJson(20_000);
+    const block = `resourceType: Patient\nx:\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} 1\n`;
+    const compact = `resourceType: Patient\nx:\n  ${'- '.repeat(50_000)}1\n`;
+    const compactMaps = `resourceType: Patient\nx:\n  ${'- a: '.repeat(30_000)}1\n`;
+    for (const text of [flow, block, compact, compactMaps]) {
+      await expectTooCostly(server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(text));
+    }
+    await server.http.get('/health').expect(200);
+  });
+
+  it('still reads ordinary YAML, block and flow', async () => {
+    const { body } = await server.http
+      .post('/fhir/Patient')
+      .set('content-type', 'text/yaml')
+      .send('resourceType: Patient\nname:\n  - family: "O\'Hara [x]"\n    given: [Ann]\n')
+      .expect(201);
+    expect(body.name).toEqual([{ family: "O'Hara [x]", given: ['Ann'] }]);
+  });
+});
+
+describe('width and cost', () => {
+  it('refuses an object with more than 1000 fields with 400', async () => {
+    const wide: Record<string, unknown> = { resourceType: 'Patient' };
+    for (let i = 0; i < 1500; i++) wide[`k${i}`] = 1;
+    await expectTooCostly(server.http.post('/fhir/Patient').send(wide));
+  });
+
+  it('lists at most 100 problems in a 422 and counts the rest in one more issue', async () => {
+    const wide: Record<string, unknown> = { resourceType: 'Patient' };
+    for (let i = 0; i < 500; i++) wide[`k${i}`] = 1;
+    const { body } = await server.http.post('/fhir/Patient').send(wide).expect(422);
+    expect(body.issue).toHaveLength(101);
+    expect(body.issue[100]).toMatchObject({ code: 'too-costly', diagnostics: '400 more problems are not listed' });
+  });
+
+  it('stops parsing YAML that costs more than the deadline, with 400, while other requests go on being answered', async () => {
+    // One mapping with 20,000 keys: the YAML library checks keys pairwise (seconds of work).
+    const costly = `resourceType: Patient\n${Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    const order: string[] = [];
+    const yaml = server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(costly).then((response) => {
+      order.push('yaml');
+      return response;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await server.http.get('/fhir/Patient?_count=1').expect(200);
+    order.push('read');
+    await expectTooCostly(yaml);
+    expect(order).toEqual(['read', 'yaml']);
+    // The next YAML body gets a fresh parser.
+    await server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send('resourceType: Patient\n').expect(201);
+  }, 30_000);
+});

@@ -1,4 +1,5 @@
 import { badRequest, HttpError, unsupportedMediaType } from '../errors/http-error';
+import { isStorableText } from '../store/storable-text';
 import { parseYaml } from './parse-yaml';
 
 export type BodyFormat = 'json' | 'yaml' | 'form';
@@ -29,22 +30,40 @@ export const MAX_BODY_DEPTH = 200;
  */
 export const MAX_OBJECT_FIELDS = 1000;
 
-/** Why a parsed body is refused before anything walks it (checked iteratively), or undefined. */
-export function bodyShapeProblem(value: unknown): string | undefined {
+/**
+ * Why a parsed body is refused before anything walks it, or undefined. Checked iteratively: too
+ * deep, too wide, a string that cannot be stored, or a number JSON cannot carry (1e400 parses as
+ * Infinity, which would be stored as null).
+ */
+export function bodyShapeProblem(value: unknown): { code: 'invalid' | 'too-costly'; message: string } | undefined {
+  const costly = (message: string) => ({ code: 'too-costly' as const, message });
+  const invalid = (message: string) => ({ code: 'invalid' as const, message });
   const stack: unknown[] = [value];
   const depths: number[] = [0];
   while (stack.length) {
     const item = stack.pop();
     const depth = depths.pop()!;
+    if (typeof item === 'string') {
+      if (!isStorableText(item)) return invalid('The body holds a string with a NUL character (\\u0000) or an unpaired surrogate, which cannot be stored');
+      continue;
+    }
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item)) return invalid('The body holds a number too large to represent (or NaN)');
+      continue;
+    }
     if (item === null || typeof item !== 'object') continue;
-    if (depth >= MAX_BODY_DEPTH) return `The body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`;
-    const children = Array.isArray(item) ? item : Object.values(item);
-    if (!Array.isArray(item) && children.length > MAX_OBJECT_FIELDS) return `An object in the body has more than ${MAX_OBJECT_FIELDS} fields`;
+    if (depth >= MAX_BODY_DEPTH) return costly(`The body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep`);
+    let children: unknown[];
+    if (Array.isArray(item)) children = item;
+    else {
+      const keys = Object.keys(item);
+      if (keys.length > MAX_OBJECT_FIELDS) return costly(`An object in the body has more than ${MAX_OBJECT_FIELDS} fields`);
+      if (!keys.every(isStorableText)) return invalid('The body holds a field name with a NUL character (\\u0000) or an unpaired surrogate, which cannot be stored');
+      children = keys.map((key) => (item as Record<string, unknown>)[key]);
+    }
     for (const child of children) {
-      if (child !== null && typeof child === 'object') {
-        stack.push(child);
-        depths.push(depth + 1);
-      }
+      stack.push(child);
+      depths.push(depth + 1);
     }
   }
   return undefined;
@@ -52,7 +71,7 @@ export function bodyShapeProblem(value: unknown): string | undefined {
 
 function checkShape(value: unknown): unknown {
   const problem = bodyShapeProblem(value);
-  if (problem) throw new HttpError(400, 'too-costly', problem);
+  if (problem) throw new HttpError(400, problem.code, problem.message);
   return value;
 }
 

@@ -91,13 +91,14 @@ const PRIMITIVES: Record<string, JsonObject> = {
     pattern:
       '^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?(Z|(\\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$',
   },
-  integer: { type: 'integer' },
+  // FHIR's integer types are 32-bit: a larger number is not one of them (and would lose digits).
+  integer: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
   markdown: { type: 'string', pattern: '^[ \\r\\n\\t\\S]+$' },
   oid: { type: 'string', pattern: '^urn:oid:[0-2](\\.(0|[1-9][0-9]*))+$' },
-  positiveInt: { type: 'integer', minimum: 1 },
+  positiveInt: { type: 'integer', minimum: 1, maximum: 2147483647 },
   string: { type: 'string', pattern: '^[ \\r\\n\\t\\S]+$' },
   time: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?$' },
-  unsignedInt: { type: 'integer', minimum: 0 },
+  unsignedInt: { type: 'integer', minimum: 0, maximum: 2147483647 },
   uri: { type: 'string', pattern: '^\\S*$' },
   url: { type: 'string', pattern: '^\\S*$' },
   uuid: { type: 'string', pattern: '^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },

@@ -130,6 +130,10 @@ function normalize(errors: readonly ErrorObject[]): RawIssue[] {
         if (typeFailed.has(path)) break;
         issues.push({ path, message: `Value ${quote(e.data)} must be at least ${params.limit}` });
         break;
+      case 'maximum':
+        if (typeFailed.has(path)) break;
+        issues.push({ path, message: `Value ${quote(e.data)} must be at most ${params.limit}` });
+        break;
       case 'minItems':
         issues.push({ path, message: 'Must not be an empty array (leave the field out instead)' });
         break;

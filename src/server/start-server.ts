@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config/load-config';
 import type { Database } from '../db/database';
 import { openDatabase } from '../db/open-database';
@@ -79,8 +80,24 @@ export async function createServices(config: Config, options: ServiceOptions = {
   return { config, db, registry, validator, logger, hooks, auth, access, foreignTokens, close: () => db.close() };
 }
 
+/**
+ * What Node answers itself, before any handler runs (a request line or headers over its 16 kB
+ * limit, a malformed request): the same OperationOutcome as every other error, then the
+ * connection is closed, as HTTP requires after a request that could not be read.
+ */
+function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (error.code === 'ECONNRESET')) return void socket.destroy();
+  const [status, reason, diagnostics] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line and headers are over 16 kB; send long queries as POST /<Type>/_search']
+      : [400, 'Bad Request', 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-long' : 'structure', diagnostics }] });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export async function listen(services: RunningServices): Promise<Server> {
   const server = createServer(createApp(services));
+  server.on('clientError', answerUnreadableRequest);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(services.config.port, () => resolve(server));

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database';
 import { tableName } from '../db/run-migrations';
+import { isStorableText } from './storable-text';
 
 /**
  * SQL for one resource type's table and its history twin. Identifiers come only from the fixed
@@ -102,13 +103,19 @@ export async function deleteResource(q: Queryable, resourceType: string, id: str
 }
 
 export async function readResource(q: Queryable, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {
+  if (!isStorableText(id)) return undefined;
   const sql = `select id, txid, cts, ts, status, resource from ${quoted(resourceType)} where id = $1${forUpdate ? ' for update' : ''}`;
   const { rows } = await q.query<Row>(sql, [id]);
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
 }
 
 /** Current versions of several ids of one type, by id; one statement (the single-id one for one id). */
-export async function readResources(q: Queryable, resourceType: string, ids: readonly string[]): Promise<Map<string, StoredVersion>> {
+export async function readResources(q: Queryable, resourceType: string, requested: readonly string[]): Promise<Map<string, StoredVersion>> {
+  // An id PostgreSQL could not even compare would fail the statement, and with it every other
+  // read coalesced into it: it cannot exist, so it is simply not asked for (nor by the readers
+  // of one id below: the answer is "not found", never an error).
+  const ids = requested.every(isStorableText) ? requested : requested.filter(isStorableText);
+  if (ids.length === 0) return new Map();
   if (ids.length === 1) {
     const version = await readResource(q, resourceType, ids[0]);
     return new Map(version ? [[version.id, version]] : []);
@@ -120,12 +127,14 @@ export async function readResources(q: Queryable, resourceType: string, ids: rea
 
 /** The newest history version of an id (deleted ones included), to tell 'gone' from 'never existed'. */
 export async function readLatestVersion(q: Queryable, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+  if (!isStorableText(id)) return undefined;
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)} where id = $1 order by txid desc limit 1`;
   const { rows } = await q.query<Row>(sql, [id]);
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
 }
 
 export async function readVersion(q: Queryable, resourceType: string, id: string, txid: number): Promise<StoredVersion | undefined> {
+  if (!isStorableText(id)) return undefined;
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)} where id = $1 and txid = $2`;
   const { rows } = await q.query<Row>(sql, [id, txid]);
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;

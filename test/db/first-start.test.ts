@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -34,7 +34,7 @@ const freePort = () =>
   });
 
 describe('npm start on an empty PGlite directory', () => {
-  it('serves from the bundle: healthy, a metadata answer, and a Patient stored and read back', async () => {
+  it('serves from the bundle: healthy, a metadata answer, a Patient stored and read back, and requests Node cannot read answered with an OperationOutcome', async () => {
     expect(existsSync('dist/main.js')).toBe(true);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -73,6 +73,20 @@ describe('npm start on an empty PGlite directory', () => {
       body: JSON.stringify({ resourceType: 'Patient', gender: 'sometimes' }),
     });
     expect(invalid.status).toBe(422);
+
+    // What Node answers before any handler runs is an OperationOutcome too.
+    const tooLong = await fetch(`${url}/fhir/Patient?name=${'a'.repeat(20_000)}`, { headers: { authorization: auth } });
+    expect(tooLong.status).toBe(431);
+    expect(((await tooLong.json()) as { issue: Array<{ code: string }> }).issue[0].code).toBe('too-long');
+    const raw = await new Promise<string>((resolve, reject) => {
+      let answer = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ resourceType: 'OperationOutcome' });
 
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child!.once('exit', resolve))).toBe(0);

@@ -94,3 +94,40 @@ describe('width and cost', () => {
     await server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send('resourceType: Patient\n').expect(201);
   }, 30_000);
 });
+
+describe('values PostgreSQL cannot hold', () => {
+  it('refuses a string or field name with a NUL or an unpaired surrogate, and a number JSON cannot carry, with 400', async () => {
+    const before = await patientCount();
+    for (const text of [
+      '{"resourceType":"Patient","name":[{"family":"a\\u0000b"}]}',
+      '{"resourceType":"Patient","name":[{"family":"a\\ud800b"}]}',
+      '{"resourceType":"Patient","a\\u0000":1}',
+      '{"resourceType":"Patient","multipleBirthInteger":1e400}',
+    ]) {
+      const { body } = await server.http.post('/fhir/Patient').set('content-type', 'application/json').send(text).expect(400);
+      expect(body.issue[0].code).toBe('invalid');
+    }
+    await server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send('resourceType: Patient\nmultipleBirthInteger: .nan\n').expect(400);
+    expect(await patientCount()).toBe(before);
+  });
+
+  it('refuses an integer outside FHIR\'s 32-bit range with 422 naming the field', async () => {
+    const { body } = await server.http.post('/fhir/Patient').set('content-type', 'application/json').send('{"resourceType":"Patient","multipleBirthInteger":99999999999}').expect(422);
+    expect(body.issue[0]).toMatchObject({ expression: ['Patient.multipleBirthInteger'], diagnostics: 'Value 99999999999 must be at most 2147483647' });
+  });
+
+  it('answers a search value PostgreSQL cannot compare with 400, and a read of such an id with 404, never failing the reads coalesced with it', async () => {
+    for (const query of ['name=a%00b', 'identifier=a%00b', '_id=a%00b']) {
+      const { body } = await server.http.get(`/fhir/Patient?${query}`).expect(400);
+      expect(body.issue[0].code).toBe('invalid');
+    }
+    const { body: created } = await server.http.post('/fhir/Patient').send({ resourceType: 'Patient' }).expect(201);
+    const reads = await Promise.all([
+      ...Array.from({ length: 10 }, () => server.http.get(`/fhir/Patient/${created.id}`)),
+      server.http.get('/fhir/Patient/a%00b'),
+      ...Array.from({ length: 10 }, () => server.http.get(`/fhir/Patient/${created.id}`)),
+    ]);
+    expect(reads.map((read) => read.status)).toEqual([...Array(10).fill(200), 404, ...Array(10).fill(200)]);
+  });
+});
+

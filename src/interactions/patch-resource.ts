@@ -1,5 +1,6 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { HttpError, badRequest, preconditionFailed, unsupportedMediaType } from '../errors/http-error';
+import { bodyShapeProblem } from '../http/parse-body';
 import { updateResource } from '../store/resource-store';
 import { applyMergePatch } from './apply-merge-patch';
 import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
@@ -14,17 +15,44 @@ const MALFORMED = new Set([
   'OPERATION_FROM_REQUIRED', 'OPERATION_VALUE_REQUIRED', 'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED',
 ]);
 
-function applyJsonPatch(document: Record<string, unknown>, operations: unknown): unknown {
-  if (!Array.isArray(operations)) throw badRequest('A JSON Patch body must be an array of operations');
+function valueAt(document: unknown, pointer: unknown): unknown {
+  if (typeof pointer !== 'string') return undefined;
   try {
-    // validate=true checks each operation before applying; the document is a private copy.
-    return jsonPatch.applyPatch(document, operations as Operation[], true, true, true).newDocument;
+    return jsonPatch.getValueByPointer(document, pointer);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Applies the operations one at a time, keeping an upper bound of the document's size: `copy`
+ * duplicates a part of it (twenty copies of the root would make it a million times larger), and
+ * `add` and `replace` bring their own value. Past `maxBytes` the patch is refused before the
+ * operation that would cross it runs.
+ */
+function applyJsonPatch(document: Record<string, unknown>, operations: unknown, maxBytes: number): unknown {
+  if (!Array.isArray(operations)) throw badRequest('A JSON Patch body must be an array of operations');
+  let result: unknown = document;
+  let size = JSON.stringify(document).length;
+  try {
+    operations.forEach((operation: Operation, index) => {
+      const added = operation?.op === 'copy' ? valueAt(result, operation.from) : operation?.op === 'add' || operation?.op === 'replace' ? operation.value : undefined;
+      size += added === undefined ? 0 : (JSON.stringify(added)?.length ?? 0);
+      if (size > maxBytes) throw new HttpError(422, 'too-costly', `The patch would make the resource larger than the ${maxBytes}-byte body limit (at operation ${index})`);
+      // validate=true checks the operation before applying; the document is a private copy.
+      result = jsonPatch.applyOperation(result, operation, true, true, true, index).newDocument;
+    });
   } catch (error) {
+    if (error instanceof HttpError) throw error;
     const name = (error as { name?: string }).name ?? '';
     const message = (error as Error).message.split('\n')[0];
     if (MALFORMED.has(name)) throw badRequest(`Malformed JSON Patch: ${message}`);
     throw new HttpError(422, 'processing', `The patch cannot be applied: ${message}`);
   }
+  // Many operations can nest what one body could not: the result is held to the body's limits.
+  const problem = bodyShapeProblem(result);
+  if (problem) throw new HttpError(422, problem.code, `The patched resource is refused: ${problem.message}`);
+  return result;
 }
 
 /**
@@ -43,7 +71,7 @@ export async function patchOne(ctx: InteractionContext, req: ResourceRequest): P
   const current = await loadCurrent(ctx.q, resourceType, id, true);
   if (expected !== undefined && current.txid !== expected) throw preconditionFailed(`${resourceType}/${id} is not at version ${expected}`);
   const shown = ctx.format.present(current);
-  const patched = kind === 'application/json-patch+json' ? applyJsonPatch(structuredClone(shown), req.body) : applyMergePatch(shown, req.body);
+  const patched = kind === 'application/json-patch+json' ? applyJsonPatch(structuredClone(shown), req.body, ctx.services.config.bodyLimitBytes) : applyMergePatch(shown, req.body);
   const prepared = await prepareResource(ctx, resourceType, patched, id, current.resource);
   const updated = await updateResource(ctx.q, resourceType, id, prepared.resource, current.txid);
   if (!updated) throw preconditionFailed(`${resourceType}/${id} changed while it was being patched`);

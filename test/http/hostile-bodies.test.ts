@@ -131,3 +131,27 @@ describe('values PostgreSQL cannot hold', () => {
   });
 });
 
+describe('patches', () => {
+  it('refuses a JSON Patch whose copies would grow the resource past the body limit, at once and without a new version', async () => {
+    await server.http.put('/fhir/Patient/amplified').send({ resourceType: 'Patient', name: [{ family: 'Copy' }] }).expect(201);
+    const operations = Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '', path: `/x${i}` }));
+    const started = Date.now();
+    const { body } = await server.http.patch('/fhir/Patient/amplified').set('content-type', 'application/json-patch+json').send(JSON.stringify(operations)).expect(422);
+    expect(body.issue[0].code).toBe('too-costly');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const history = await server.sql('select 1 from patient_history where id = $1', ['amplified']);
+    expect(history).toHaveLength(1);
+  });
+
+  it('refuses a JSON Patch that nests the resource deeper than a body may be', async () => {
+    await server.http.put('/fhir/Patient/deepened').send({ resourceType: 'Patient' }).expect(201);
+    const deep = (levels: number): unknown => (levels === 0 ? 'end' : { a: deep(levels - 1) });
+    const operations = [
+      { op: 'add', path: '/x', value: deep(150) },
+      { op: 'add', path: `/x${'/a'.repeat(149)}`, value: deep(150) },
+    ];
+    const { body } = await server.http.patch('/fhir/Patient/deepened').set('content-type', 'application/json-patch+json').send(JSON.stringify(operations)).expect(422);
+    expect(body.issue[0].code).toBe('too-costly');
+  });
+});
+

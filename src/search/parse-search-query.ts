@@ -72,8 +72,16 @@ function parseSort(raw: string | undefined, defs: Record<string, SearchParameter
   });
 }
 
+/**
+ * How many values one search may give, over all its parameters (`name=a,b` is two). Each becomes
+ * SQL; PostgreSQL takes at most 65,535 bound values per statement, and a POST _search body could
+ * carry far more.
+ */
+export const MAX_SEARCH_VALUES = 1000;
+
 export function parseSearchQuery(resourceType: string, query: Record<string, string[]>, defs: Record<string, SearchParameterDef>, options: SearchOptions): SearchQuery {
   const terms: SearchTerm[] = [];
+  let valueCount = 0;
   const echo: Array<[string, string]> = [];
   for (const [name, values] of Object.entries(query)) {
     if (RESULT_PARAMETERS.has(name)) continue;
@@ -87,7 +95,10 @@ export function parseSearchQuery(resourceType: string, query: Record<string, str
     if (def.unsupported) throw notSupported(`The search parameter '${code}' is not supported: ${def.unsupported}`);
     for (const value of values) {
       if (value === '') continue; // FHIR: an empty value is ignored
-      terms.push({ name, def, modifier, values: splitValues(value) });
+      const split = splitValues(value);
+      valueCount += split.length;
+      if (valueCount > MAX_SEARCH_VALUES) throw new HttpError(400, 'too-costly', `A search may give at most ${MAX_SEARCH_VALUES} values over all its parameters`);
+      terms.push({ name, def, modifier, values: split });
       echo.push([name, value]);
     }
   }

@@ -155,3 +155,15 @@ describe('patches', () => {
   });
 });
 
+describe('searches', () => {
+  it('refuses a search giving more than 1000 values, in the query or a POST _search body, with 400', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `a${i}`);
+    await expectTooCostly(server.http.get(`/fhir/Patient?name=${many.slice(0, 600).join(',')}&family=${many.slice(600).join(',')}`));
+    for (const form of [`name=${many.join(',')}`, many.map((value) => `identifier=s|${value}`).join('&'), `name=${Array.from({ length: 70_000 }, (_, i) => i).join(',')}`]) {
+      await expectTooCostly(server.http.post('/fhir/Patient/_search').set('content-type', 'application/x-www-form-urlencoded').send(form));
+    }
+    const { body } = await server.http.get(`/fhir/Patient?name=${many.slice(0, 1000).join(',')}`).expect(200);
+    expect(body.resourceType).toBe('Bundle');
+  });
+});
+

@@ -41,12 +41,14 @@ describe('nesting', () => {
     expect(await patientCount()).toBe(before);
   });
 
-  it('refuses YAML nested too deep, in flow, block and compact forms, before parsing it', async () => {
+  it('refuses YAML nested too deep, in flow, block and compact forms and through aliases', async () => {
     const flow = nestedJson(20_000);
     const block = `resourceType: Patient\nx:\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')} 1\n`;
     const compact = `resourceType: Patient\nx:\n  ${'- '.repeat(50_000)}1\n`;
     const compactMaps = `resourceType: Patient\nx:\n  ${'- a: '.repeat(30_000)}1\n`;
-    for (const text of [flow, block, compact, compactMaps]) {
+    // Each line is shallow; the aliases stack them 750 deep.
+    const aliased = ['resourceType: Patient', ...Array.from({ length: 5 }, (_, i) => `k${i}: &a${i} ${'['.repeat(150)}${i ? `*a${i - 1}` : '1'}${']'.repeat(150)}`)].join('\n');
+    for (const text of [flow, block, compact, compactMaps, aliased]) {
       await expectTooCostly(server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(text));
     }
     await server.http.get('/health').expect(200);

@@ -16,7 +16,14 @@ async function main(): Promise<void> {
     startupMs: Date.now() - started,
   });
   // Work that need not delay the start: the first write would otherwise do it.
-  setImmediate(() => services.validator.warmUp());
+  setImmediate(() => {
+    try {
+      services.validator.warmUp();
+    } catch (error) {
+      // Each type's first validation compiles what it needs anyway; the server keeps serving.
+      logger.log('warn', 'schema warm-up failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  });
   if (!config.databaseUrl && config.dataDir !== ':memory:') {
     // A first start took the spare PGlite cluster (or copied the template): make the next one.
     refillPgliteSpare(services.registry.resourceTypes).catch((error: unknown) =>

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { repoRoot } from '../repo-root';
@@ -71,11 +71,8 @@ export async function copyPgliteTemplate(resourceTypes: readonly string[], dataD
   } catch {
     // No spare (taken, or never made), or BOX_DATA_DIR is on another file system: copy.
   }
-  const partial = `${target}.${process.pid}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  await copyTree(template, partial);
   await rm(target, { recursive: true, force: true });
-  await rename(partial, target);
+  await copyInto(template, `${target}.${process.pid}.partial`, target);
   return 'copied';
 }
 
@@ -89,36 +86,45 @@ export async function refillPgliteSpare(resourceTypes: readonly string[]): Promi
   const spare = `${template}.spare`;
   if (!existsSync(path.join(template, 'PG_VERSION')) || existsSync(spare)) return false;
   await removeLeftovers(() => true);
-  const partial = `${spare}.${process.pid}.partial`;
-  await copyTree(template, partial, 2);
   try {
-    await rename(partial, spare);
-  } catch {
-    // Another process made the spare first (rename over a non-empty directory fails): keep theirs.
-    await rm(partial, { recursive: true, force: true });
-    return false;
+    await copyInto(template, `${spare}.${process.pid}.partial`, spare, 2);
+  } catch (error) {
+    // Another process made the spare first (a rename over a non-empty directory fails): keep theirs.
+    if (existsSync(path.join(spare, 'PG_VERSION'))) return false;
+    throw error;
   }
   return true;
 }
 
+/** A `.partial` directory older than this was left by a copy or build that died. */
+const STALE_PARTIAL_MS = 10 * 60_000;
+
 /**
- * Removes, from the cache, the `.partial` directories whose process is gone, and every other
- * entry `keep` refuses. A `.partial` is named `<name>.<pid>.partial` by the process making it.
+ * Removes, from the cache, the `.partial` directories left by copies or builds that died (by age:
+ * a process id means nothing across containers sharing this directory), and every other entry
+ * `keep` refuses.
  */
 async function removeLeftovers(keep: (name: string) => boolean): Promise<void> {
   for (const name of await readdir(cacheDir)) {
-    const partial = /\.(\d+)\.partial$/.exec(name);
-    if (partial ? !isAlive(Number(partial[1])) : !keep(name)) await rm(path.join(cacheDir, name), { recursive: true, force: true });
+    const full = path.join(cacheDir, name);
+    if (name.endsWith('.partial') ? await isStale(full) : !keep(name)) await rm(full, { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
+async function isStale(dir: string): Promise<boolean> {
+  const info = await stat(dir).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs > STALE_PARTIAL_MS;
+}
+
+/** Copies `from` to `partial`, then renames it to `to`; a failed copy leaves nothing behind. */
+async function copyInto(from: string, partial: string, to: string, parallel?: number): Promise<void> {
   try {
-    process.kill(pid, 0);
-    return true;
+    await rm(partial, { recursive: true, force: true });
+    await copyTree(from, partial, parallel);
+    await rename(partial, to);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    await rm(partial, { recursive: true, force: true });
+    throw error;
   }
 }
 

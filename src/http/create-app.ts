@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import { testPolicy } from '../access/test-policy';
 import { authenticateRequest } from '../auth/authenticate-request';
-import { badRequest } from '../errors/http-error';
+import { badRequest, HttpError } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import { createIdentityProviderRoutes } from '../identity/identity-provider-routes';
 import type { ResourceRequest, Services } from '../interactions/interaction-context';
@@ -110,6 +110,8 @@ export function createApp(services: Services): RequestListener {
     const searchPost = isSearchPost(req.method!, path.segments);
     // POST /<Type>/_search: form-encoded parameters join the query string's (FHIR search.html#search).
     if (searchPost) mergeFormParameters(query, raw, headers['content-type']);
+    // Who is calling is settled before the body is parsed: bad credentials never cost a parse.
+    const auth = await authenticateRequest(services, headers);
     const request: ResourceRequest = {
       method: req.method!,
       query,
@@ -118,7 +120,6 @@ export function createApp(services: Services): RequestListener {
       contentType: mediaTypeOf(headers['content-type']),
       uri: pathname,
     };
-    const auth = await authenticateRequest(services, headers);
     const edge = { remoteAddr: req.socket.remoteAddress, scheme };
     const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge }, path, request);
     send(res, response.status, response.body, exchange.wire, fhir, response.headers);
@@ -158,6 +159,12 @@ export function createApp(services: Services): RequestListener {
       return write(res, error.status, { ...base, ...NO_STORE, ...error.headers }, 'application/json; charset=utf-8', JSON.stringify({ error: error.error, error_description: error.description }));
     }
     const known = toHttpError(error);
+    // A value the database refused is the request's fault, but could also be a stored value's: the
+    // operator sees the SQLSTATE and where PostgreSQL raised it, never the value (it may be PHI).
+    const database = error as { code?: unknown; routine?: unknown };
+    if (known && !(error instanceof HttpError) && typeof database.code === 'string' && database.code.startsWith('22')) {
+      logger.log('warn', 'the database refused a value', { requestId: exchange.requestId, method: req.method, path: (req.url ?? '').split('?')[0], sqlstate: database.code, routine: database.routine });
+    }
     if (known) return send(res, known.status, toOperationOutcome(known.issues), exchange.wire, exchange.fhir, { ...base, ...known.headers });
     logger.log('error', 'unexpected error', {
       requestId: exchange.requestId,

@@ -12,7 +12,7 @@ export function toHttpError(error: unknown): HttpError | undefined {
   // request is at fault, so a 400 — the body's own checks catch most of these earlier, with more
   // precise words.
   if (typeof code === 'string' && code.startsWith('22')) {
-    return new HttpError(400, 'invalid', `A value in the request cannot be stored or compared: ${(error as Error).message}`);
+    return new HttpError(400, 'invalid', 'A value in the request cannot be stored or compared (it holds a character or a number the database refuses)');
   }
   return undefined;
 }

@@ -8,7 +8,8 @@ const YAML = require('yaml');
 /**
  * An upper bound of the nesting depth, from the lexer's tokens alone (no recursion): per line,
  * the indentation plus the block indicators (-, ?, :) on it, plus the open flow collections.
- * Every level of nesting needs one of those. Stops counting past `max`.
+ * Every level of nesting needs one of those (aliases aside: see deeperThan). Stops counting past
+ * `max`.
  */
 function depthBound(text, max) {
   let flow = 0;
@@ -16,14 +17,17 @@ function depthBound(text, max) {
   let lineStart = true;
   let bound = 0;
   for (const token of new YAML.Lexer().lex(text)) {
-    if (token === '\n') {
+    if (token === '\n' || token === '\r\n' || token === '\r') {
       line = 0;
       lineStart = true;
       continue;
     }
     if (lineStart && /^ +$/.test(token)) line = token.length;
-    else if (token === '{' || token === '[') flow++;
-    else if (token === '}' || token === ']') flow = Math.max(0, flow - 1);
+    // A sequence counts twice: `[a: x]` is a sequence holding a mapping, with no token for it.
+    else if (token === '{') flow++;
+    else if (token === '[') flow += 2;
+    else if (token === '}') flow = Math.max(0, flow - 1);
+    else if (token === ']') flow = Math.max(0, flow - 2);
     else if (flow === 0 && (token === '-' || token === '?' || token === ':')) line++;
     lineStart = false;
     bound = Math.max(bound, line + flow);

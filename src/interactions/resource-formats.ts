@@ -17,7 +17,12 @@ function withoutHidden(resource: Record<string, unknown>, hidden: readonly strin
  */
 function assemble(version: StoredVersion, meta: Record<string, unknown>, fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { resourceType: version.resourceType, id: version.id, meta };
-  for (const key in fields) if (key !== 'resourceType' && key !== 'id' && key !== 'meta') out[key] = fields[key];
+  for (const key of Object.keys(fields)) {
+    if (key === 'resourceType' || key === 'id' || key === 'meta') continue;
+    // A plain assignment to '__proto__' would set the prototype, not a field (only SQL can store one).
+    if (key === '__proto__') Object.defineProperty(out, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = fields[key];
+  }
   return out;
 }
 

@@ -80,18 +80,23 @@ export async function createServices(config: Config, options: ServiceOptions = {
   return { config, db, registry, validator, logger, hooks, auth, access, foreignTokens, close: () => db.close() };
 }
 
+const UNREADABLE: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'too-long', 'The request line and headers are over 16 kB; send long queries as POST /<Type>/_search'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'too-long', 'The chunk extensions are too long'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'timeout', 'The request did not arrive in time'],
+};
+
 /**
- * What Node answers itself, before any handler runs (a request line or headers over its 16 kB
- * limit, a malformed request): the same OperationOutcome as every other error, then the
- * connection is closed, as HTTP requires after a request that could not be read.
+ * What Node answers itself, before any handler runs (headers over its 16 kB limit, a malformed
+ * request, a request too slow to arrive): Node's own statuses, with the same OperationOutcome as
+ * every other error, then the connection is closed. Nothing is written once a response on this
+ * connection has begun (it would corrupt it), as Node's default handler does.
  */
 function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || (error.code === 'ECONNRESET')) return void socket.destroy();
-  const [status, reason, diagnostics] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request line and headers are over 16 kB; send long queries as POST /<Type>/_search']
-      : [400, 'Bad Request', 'The request is not valid HTTP/1.1'];
-  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-long' : 'structure', diagnostics }] });
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || error.code === 'ECONNRESET' || inFlight?.headersSent) return void socket.destroy();
+  const [status, reason, code, diagnostics] = UNREADABLE[error.code ?? ''] ?? [400, 'Bad Request', 'structure', 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 

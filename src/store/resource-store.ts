@@ -150,6 +150,7 @@ export interface HistoryQuery {
 
 /** Versions newest first; asks for one more than count so the caller knows whether a next page exists. */
 export async function readHistory(q: Queryable, resourceType: string, query: HistoryQuery): Promise<StoredVersion[]> {
+  if (query.id !== undefined && !isStorableText(query.id)) return [];
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)}
     where ($1::text is null or id = $1) and ($2::timestamptz is null or ts >= $2::timestamptz) and ($3::bigint is null or txid < $3::bigint)
     order by txid desc limit $4`;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ensureAuthSchema } from '../../src/auth/ensure-auth-schema';
@@ -8,6 +7,7 @@ import type { Config } from '../../src/config/load-config';
 import { openDatabase } from '../../src/db/open-database';
 import { buildPgliteTemplate, copyPgliteTemplate, pgliteTemplatePath, refillPgliteSpare } from '../../src/db/pglite-template';
 import { runMigrations } from '../../src/db/run-migrations';
+import { repoRoot } from '../../src/repo-root';
 import { loadRegistry } from '../../src/schema/resource-registry';
 
 // The install-time PGlite template (src/db/pglite-template.ts): `npm install` has built it already;
@@ -16,7 +16,8 @@ const types = loadRegistry().resourceTypes;
 let scratch: string;
 beforeAll(async () => {
   await buildPgliteTemplate(types);
-  scratch = await mkdtemp(path.join(tmpdir(), 'lockbox-pglite-'));
+  // Beside the cache, on its file system: a spare can only be renamed within one file system.
+  scratch = await mkdtemp(path.join(repoRoot, 'node_modules', '.cache', 'lockbox-test-'));
 }, 120_000);
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
@@ -95,20 +96,23 @@ describe('the spare cluster beside the template', () => {
     }
   }, 60_000);
 
-  it('a refill removes copies cut short by a process that is gone, and keeps those of a live one', async () => {
+  it('a refill removes copies cut short long ago, and keeps recent ones (a copy may be under way)', async () => {
     const template = await pgliteTemplatePath(types);
-    const dead = `${template}.spare.2147483646.partial`;
-    const live = `${template}.spare.${process.ppid}.partial`;
-    await mkdir(dead, { recursive: true });
-    await mkdir(live, { recursive: true });
+    const stale = `${template}.spare.1.partial`;
+    const recent = `${template}.spare.2.partial`;
+    await mkdir(stale, { recursive: true });
+    await mkdir(recent, { recursive: true });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(stale, hourAgo, hourAgo);
     await rm(`${template}.spare`, { recursive: true, force: true });
     try {
-      await refillPgliteSpare(types).catch(() => undefined);
-      expect(existsSync(dead)).toBe(false);
-      expect(existsSync(live)).toBe(true);
+      await refillPgliteSpare(types);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
+      expect(existsSync(path.join(`${template}.spare`, 'PG_VERSION'))).toBe(true);
     } finally {
-      await rm(dead, { recursive: true, force: true });
-      await rm(live, { recursive: true, force: true });
+      await rm(stale, { recursive: true, force: true });
+      await rm(recent, { recursive: true, force: true });
       await refillPgliteSpare(types);
     }
   }, 60_000);

@@ -54,6 +54,20 @@ describe('nesting', () => {
     await server.http.get('/health').expect(200);
   });
 
+  it('refuses mappings inside flow sequences nested past the limit', async () => {
+    const text = `resourceType: Patient\nx: ${'[a: '.repeat(120)}x${']'.repeat(120)}\n`;
+    await expectTooCostly(server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(text));
+  });
+
+  it('reads YAML with Windows line endings as deep as the same YAML with Unix ones', async () => {
+    const names = Array.from({ length: 70 }, (_, i) => `  - family: F${i}\n    given:\n      - G${i}`).join('\n');
+    const text = `resourceType: Patient\nname:\n${names}\n`;
+    for (const body of [text, text.replaceAll('\n', '\r\n')]) {
+      const created = await server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(body).expect(201);
+      expect(created.body.name).toHaveLength(70);
+    }
+  });
+
   it('still reads ordinary YAML, block and flow', async () => {
     const { body } = await server.http
       .post('/fhir/Patient')
@@ -80,8 +94,8 @@ describe('width and cost', () => {
   });
 
   it('stops parsing YAML that costs more than the deadline, with 400, while other requests go on being answered', async () => {
-    // One mapping with 20,000 keys: the YAML library checks keys pairwise (seconds of work).
-    const costly = `resourceType: Patient\n${Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    // One mapping with 40,000 keys: the YAML library checks keys pairwise (tens of seconds of work).
+    const costly = `resourceType: Patient\n${Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
     const order: string[] = [];
     const yaml = server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(costly).then((response) => {
       order.push('yaml');
@@ -90,10 +104,27 @@ describe('width and cost', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await server.http.get('/fhir/Patient?_count=1').expect(200);
     order.push('read');
-    await expectTooCostly(yaml);
+    const refused = await yaml;
+    expect(refused.status).toBe(400);
+    expect(refused.body.issue[0]).toMatchObject({ code: 'too-costly', diagnostics: expect.stringMatching(/^The YAML body took more than \d+\.\d s to parse$/) });
     expect(order).toEqual(['read', 'yaml']);
     // The next YAML body gets a fresh parser.
     await server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send('resourceType: Patient\n').expect(201);
+  }, 30_000);
+
+  it('lets at most 8 YAML bodies wait for the parser and answers more with 503 and Retry-After', async () => {
+    const costly = `resourceType: Patient\n${Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    // .then() sends at once (a supertest request is sent only when awaited).
+    const post = (text: string) => server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(text).then((response) => response);
+    const busy = post(costly);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Nine more while the parser is busy: eight wait their turn, one is turned away.
+    const answers = await Promise.all(Array.from({ length: 9 }, () => post('resourceType: Patient\n')));
+    expect(answers.map((response) => response.status).sort()).toEqual([...Array(8).fill(201), 503]);
+    const turnedAway = answers.find((response) => response.status === 503)!;
+    expect(turnedAway.headers['retry-after']).toBe('2');
+    expect(turnedAway.body.issue[0].code).toBe('throttled');
+    expect((await busy).status).toBe(400);
   }, 30_000);
 });
 

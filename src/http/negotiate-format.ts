@@ -1,5 +1,5 @@
 import YAML from 'yaml';
-import { badRequest } from '../errors/http-error';
+import { badRequest, HttpError } from '../errors/http-error';
 
 export type WireFormat = 'json' | 'yaml';
 
@@ -8,7 +8,21 @@ const FORMAT_PARAM: Record<string, WireFormat> = {
   yaml: 'yaml', 'text/yaml': 'yaml', 'application/yaml': 'yaml', 'application/x-yaml': 'yaml',
 };
 
-/** ?_format wins over Accept; YAML when the client asks for it, JSON otherwise. */
+/** Whether an Accept header takes JSON: a JSON type or a wildcard over one, not refused with q=0. */
+function acceptsJson(accept: string): boolean {
+  return accept.split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith('q='));
+    if (q !== undefined && Number(q.slice(2)) === 0) return false;
+    return type === '' || type === '*/*' || type === 'application/*' || type === 'application/json' || type === 'application/fhir+json';
+  });
+}
+
+/**
+ * ?_format wins over Accept; YAML when the client asks for it, JSON otherwise. An Accept header
+ * that takes neither (application/fhir+xml alone) gets 406, as FHIR asks (http.html#mime-type),
+ * rather than a body the client cannot read.
+ */
 export function negotiateFormat(formatParam: string | undefined, accept: string | undefined): WireFormat {
   if (formatParam !== undefined) {
     const format = FORMAT_PARAM[formatParam.toLowerCase()];
@@ -16,6 +30,9 @@ export function negotiateFormat(formatParam: string | undefined, accept: string 
     return format;
   }
   if (accept && /(text|application)\/(x-)?yaml/i.test(accept) && !/^\s*application\/(fhir\+)?json/i.test(accept)) return 'yaml';
+  if (accept && accept.trim() && !acceptsJson(accept)) {
+    throw new HttpError(406, 'not-supported', `This server answers in JSON (application/fhir+json, application/json) or YAML (text/yaml), not ${accept.slice(0, 100)}`);
+  }
   return 'json';
 }
 

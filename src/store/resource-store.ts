@@ -89,6 +89,7 @@ export async function updateResource(
 
 /** Removes the current row and records a 'deleted' version; returns that version or undefined. */
 export async function deleteResource(q: Queryable, resourceType: string, id: string, expectedTxid?: number): Promise<StoredVersion | undefined> {
+  if (!isStorableText(id)) return undefined;
   const sql = `with del as (
       delete from ${quoted(resourceType)} where id = $1 and ($2::bigint is null or txid = $2::bigint)
       returning id, cts, resource_type, resource

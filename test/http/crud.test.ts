@@ -132,6 +132,17 @@ describe.each([
     expect(YAML.parse(asYaml.text).id).toBe(parsed.id);
   });
 
+  it('answers 406 when Accept takes neither JSON nor YAML, and JSON to a wildcard or no Accept', async () => {
+    const { body: created } = await server.http.post(`${prefix}/Patient`).send(patient()).expect(201);
+    const refused = await server.http.get(`${prefix}/Patient/${created.id}`).set('accept', 'application/fhir+xml').expect(406);
+    expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-supported' }] });
+    await server.http.get(`${prefix}/Patient/${created.id}`).set('accept', 'application/json;q=0, application/xml').expect(406);
+    for (const accept of ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'application/fhir+json', 'application/*']) {
+      const { body } = await server.http.get(`${prefix}/Patient/${created.id}`).set('accept', accept).expect(200);
+      expect(body.id).toBe(created.id);
+    }
+  });
+
   it('answers errors in YAML when YAML was asked for', async () => {
     const response = await server.http.get(`${prefix}/Patient/nope`).set('Accept', 'text/yaml').expect(404);
     expect(YAML.parse(response.text).resourceType).toBe('OperationOutcome');

@@ -161,6 +161,8 @@ describe('values PostgreSQL cannot hold', () => {
       ...Array.from({ length: 10 }, () => server.http.get(`/fhir/Patient/${created.id}`)),
     ]);
     expect(reads.map((read) => read.status)).toEqual([...Array(10).fill(200), 404, ...Array(10).fill(200)]);
+    for (const path of ['/fhir/Patient/a%00b', '/fhir/Patient/a%00b/_history', '/fhir/Patient/a%00b/_history/1']) await server.http.get(path).expect(404);
+    await server.http.delete('/fhir/Patient/a%00b').expect(404);
   });
 });
 

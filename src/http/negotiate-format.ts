@@ -1,4 +1,4 @@
-import YAML from 'yaml';
+import { toYaml } from './to-yaml';
 import { badRequest, HttpError } from '../errors/http-error';
 
 export type WireFormat = 'json' | 'yaml';
@@ -37,6 +37,6 @@ export function negotiateFormat(formatParam: string | undefined, accept: string 
 }
 
 export function serialize(body: unknown, format: WireFormat, fhir: boolean): { contentType: string; text: string } {
-  if (format === 'yaml') return { contentType: 'text/yaml; charset=utf-8', text: YAML.stringify(body, { aliasDuplicateObjects: false }) };
+  if (format === 'yaml') return { contentType: 'text/yaml; charset=utf-8', text: toYaml(body) };
   return { contentType: fhir ? 'application/fhir+json; charset=utf-8' : 'application/json; charset=utf-8', text: JSON.stringify(body) };
 }

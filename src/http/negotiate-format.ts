@@ -14,7 +14,8 @@ function acceptsJson(accept: string): boolean {
     const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
     const q = params.find((param) => param.startsWith('q='));
     if (q !== undefined && Number(q.slice(2)) === 0) return false;
-    return type === '' || type === '*/*' || type === 'application/*' || type === 'application/json' || type === 'application/fhir+json';
+    // application/json+fhir is the older FHIR name, still sent by some clients.
+    return type === '' || type === '*/*' || type === 'application/*' || type === 'application/json' || type.endsWith('+json') || type === 'application/json+fhir';
   });
 }
 

@@ -137,7 +137,7 @@ describe.each([
     const refused = await server.http.get(`${prefix}/Patient/${created.id}`).set('accept', 'application/fhir+xml').expect(406);
     expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-supported' }] });
     await server.http.get(`${prefix}/Patient/${created.id}`).set('accept', 'application/json;q=0, application/xml').expect(406);
-    for (const accept of ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'application/fhir+json', 'application/*']) {
+    for (const accept of ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'application/fhir+json; fhirVersion=4.0', 'application/json+fhir', 'application/*']) {
       const { body } = await server.http.get(`${prefix}/Patient/${created.id}`).set('accept', accept).expect(200);
       expect(body.id).toBe(created.id);
     }

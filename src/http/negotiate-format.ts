@@ -8,21 +8,54 @@ const FORMAT_PARAM: Record<string, WireFormat> = {
   yaml: 'yaml', 'text/yaml': 'yaml', 'application/yaml': 'yaml', 'application/x-yaml': 'yaml',
 };
 
-/** Whether an Accept header takes JSON: a JSON type or a wildcard over one, not refused with q=0. */
-function acceptsJson(accept: string): boolean {
-  return accept.split(',').some((range) => {
-    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
-    const q = params.find((param) => param.startsWith('q='));
-    if (q !== undefined && Number(q.slice(2)) === 0) return false;
-    // application/json+fhir is the older FHIR name, still sent by some clients.
-    return type === '' || type === '*/*' || type === 'application/*' || type === 'application/json' || type.endsWith('+json') || type === 'application/json+fhir';
+const SERVED: Record<WireFormat, readonly string[]> = {
+  // application/json+fhir is the older FHIR name, still sent by some clients.
+  json: ['application/fhir+json', 'application/json', 'application/json+fhir'],
+  yaml: ['text/yaml', 'application/yaml', 'application/x-yaml'],
+};
+
+interface MediaRange {
+  type: string;
+  subtype: string;
+  q: number;
+}
+
+/** An Accept header's ranges; a q that is not a valid weight counts as 1 (lenient). */
+function parseAccept(accept: string): MediaRange[] {
+  return accept.split(',').flatMap((part) => {
+    const [media, ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    const [type, subtype = ''] = media.split('/');
+    if (!type) return [];
+    const weight = params.find((param) => param.startsWith('q='))?.slice(2);
+    const q = weight !== undefined && /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(weight) ? Number(weight) : 1;
+    return [{ type, subtype, q }];
   });
 }
 
 /**
- * ?_format wins over Accept; YAML when the client asks for it, JSON otherwise. An Accept header
- * that takes neither (application/fhir+xml alone) gets 406, as FHIR asks (http.html#mime-type),
- * rather than a body the client cannot read.
+ * How much the client wants one format (RFC 9110 §12.5.1): for each of its media types the most
+ * specific range that covers it (the exact type, else its top-level type with any subtype, else
+ * any type at all) gives the weight, and the position of that range breaks ties. Unmentioned is 0.
+ */
+function preference(ranges: readonly MediaRange[], format: WireFormat): { q: number; position: number } {
+  let best = { q: 0, position: Infinity };
+  for (const mediaType of SERVED[format]) {
+    const [type, subtype] = mediaType.split('/');
+    let match: { specificity: number; q: number; position: number } | undefined;
+    ranges.forEach((range, position) => {
+      const specificity = range.type === type && range.subtype === subtype ? 3 : range.type === type && range.subtype === '*' ? 2 : range.type === '*' && range.subtype === '*' ? 1 : 0;
+      if (specificity > (match?.specificity ?? 0)) match = { specificity, q: range.q, position };
+    });
+    if (match && (match.q > best.q || (match.q === best.q && match.position < best.position))) best = { q: match.q, position: match.position };
+  }
+  return best;
+}
+
+/**
+ * ?_format wins over Accept. Otherwise the format the Accept header weighs more (JSON when it
+ * weighs both alike, or when there is no Accept header). A header that takes neither
+ * (application/fhir+xml alone) gets 406, as FHIR asks (http.html#mime-type), rather than a body
+ * the client cannot read.
  */
 export function negotiateFormat(formatParam: string | undefined, accept: string | undefined): WireFormat {
   if (formatParam !== undefined) {
@@ -30,11 +63,14 @@ export function negotiateFormat(formatParam: string | undefined, accept: string 
     if (!format) throw badRequest(`_format must be json or yaml, got '${formatParam}'`);
     return format;
   }
-  if (accept && /(text|application)\/(x-)?yaml/i.test(accept) && !/^\s*application\/(fhir\+)?json/i.test(accept)) return 'yaml';
-  if (accept && accept.trim() && !acceptsJson(accept)) {
-    throw new HttpError(406, 'not-supported', `This server answers in JSON (application/fhir+json, application/json) or YAML (text/yaml), not ${accept.slice(0, 100)}`);
+  const ranges = accept ? parseAccept(accept) : [];
+  if (ranges.length === 0) return 'json';
+  const json = preference(ranges, 'json');
+  const yaml = preference(ranges, 'yaml');
+  if (json.q === 0 && yaml.q === 0) {
+    throw new HttpError(406, 'not-supported', `This server answers in JSON (application/fhir+json, application/json) or YAML (text/yaml), not ${accept!.slice(0, 100)}`);
   }
-  return 'json';
+  return yaml.q > json.q || (yaml.q === json.q && yaml.position < json.position) ? 'yaml' : 'json';
 }
 
 export function serialize(body: unknown, format: WireFormat, fhir: boolean): { contentType: string; text: string } {

@@ -13,8 +13,11 @@
 
 const PLAIN = /^[A-Za-z][A-Za-z0-9_\-./]*(?: [A-Za-z0-9_\-./]+)*$/;
 const RESERVED = new Set(['true', 'false', 'null', 'yes', 'no', 'on', 'off', 'y', 'n']);
-// Outside YAML's printable set (or a BOM, which a parser may take for the start of a stream).
-const UNPRINTABLE = /[\u007F-\u0084\u0086-\u009F\uFEFF\uFFFE\uFFFF]/g;
+// Outside YAML's printable set, a BOM (which a parser may take for the start of a stream), and the
+// characters YAML 1.1 readers take for line breaks (NEL, LS, PS).
+const UNPRINTABLE = /[\u007F-\u009F\u2028\u2029\uFEFF\uFFFE\uFFFF]/g;
+/** Longer keys must be written as explicit keys (`? key`): parsers refuse implicit ones over 1024. */
+const LONGEST_IMPLICIT_KEY = 1000;
 
 function quoteString(text: string): string {
   if (PLAIN.test(text) && !RESERVED.has(text.toLowerCase())) return text;
@@ -26,14 +29,22 @@ function asJson(value: unknown): unknown {
   return typeof (value as { toJSON?: unknown } | null)?.toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
 }
 
+/** Whether JSON.stringify writes an object's field at all. */
+function isWritten(value: unknown): boolean {
+  const json = asJson(value);
+  return json !== undefined && typeof json !== 'function';
+}
+
 function scalar(value: unknown): string | undefined {
   // undefined inside an array is null, as in JSON.
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return quoteString(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  // 1e+21 is a float to YAML 1.2, but YAML 1.1 readers want a dot in it: 1.0e+21.
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value).replace(/^(-?\d+)e/, '$1.0e') : 'null';
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.length === 0) return '[]';
-  if (typeof value === 'object' && Object.keys(value as object).length === 0) return '{}';
+  // An object with nothing JSON would write (all fields undefined, say) is an empty one.
+  if (typeof value === 'object' && !Object.values(value as object).some(isWritten)) return '{}';
   return undefined;
 }
 
@@ -43,7 +54,8 @@ function block(value: object, indent: number, out: string[]): void {
   if (Array.isArray(value)) {
     for (const raw of value) {
       const item = asJson(raw);
-      const inline = scalar(item);
+      // What JSON would leave out of an object is null in an array.
+      const inline = isWritten(item) ? scalar(item) : 'null';
       if (inline !== undefined) {
         out.push(`${pad}- ${inline}`);
         continue;
@@ -57,11 +69,15 @@ function block(value: object, indent: number, out: string[]): void {
   }
   for (const [key, raw] of Object.entries(value)) {
     const item = asJson(raw);
-    if (item === undefined || typeof item === 'function') continue;
+    if (!isWritten(item)) continue;
     const inline = scalar(item);
-    if (inline !== undefined) out.push(`${pad}${quoteString(key)}: ${inline}`);
+    const name = quoteString(key);
+    const explicit = name.length > LONGEST_IMPLICIT_KEY;
+    if (explicit) out.push(`${pad}? ${name}`);
+    const head = explicit ? `${pad}:` : `${pad}${name}:`;
+    if (inline !== undefined) out.push(`${head} ${inline}`);
     else {
-      out.push(`${pad}${quoteString(key)}:`);
+      out.push(head);
       block(item as object, indent + 2, out);
     }
   }

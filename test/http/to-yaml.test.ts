@@ -47,6 +47,21 @@ describe('YAML responses', () => {
   });
 
   it('treat values as JSON does: a Date as its ISO string, undefined fields left out, undefined in an array as null', () => {
-    expect(readBack({ at: new Date('2020-01-02T03:04:05.000Z'), gone: undefined, list: [undefined, 1] })).toEqual({ at: '2020-01-02T03:04:05.000Z', list: [null, 1] });
+    const value = { at: new Date('2020-01-02T03:04:05.000Z'), gone: undefined, list: [undefined, 1, () => 1], empty: { only: undefined }, items: [{ b: undefined }] };
+    expect(readBack(value)).toEqual(JSON.parse(JSON.stringify(value)));
+  });
+
+  it('write keys over 1,000 characters as explicit keys, which every parser accepts', () => {
+    const long = 'k'.repeat(1500);
+    const escaped = '\u0001'.repeat(300);
+    const value = { [long]: 1, nested: [{ [long]: { [escaped]: [1] } }] };
+    expect(toYaml(value)).toContain(`? ${long}\n: 1`);
+    expect(readBack(value)).toEqual(value);
+  });
+
+  it('write what YAML 1.1 readers would misread in a form they read alike: exponents with a dot, NEL and line separators escaped', () => {
+    expect(toYaml({ a: 1e21, b: 5e-324, c: -1e-7 })).toBe('a: 1.0e+21\nb: 5.0e-324\nc: -1.0e-7\n');
+    expect(toYaml({ s: 'a\u0085b\u2028c\u2029d' })).toBe('s: "a\\u0085b\\u2028c\\u2029d"\n');
+    expect(readBack({ a: 1e21, s: 'a\u0085b\u2028c' })).toEqual({ a: 1e21, s: 'a\u0085b\u2028c' });
   });
 });

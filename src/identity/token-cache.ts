@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface TokenCacheOptions {
   /** Upper bound on how long an entry lives, whatever the token's own expiry. */
@@ -24,8 +24,9 @@ export class TokenCache<T> {
 
   constructor(private readonly options: TokenCacheOptions) {}
 
+  /** One-shot SHA-256: a known foreign token costs this on every request. */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   /** The cached answer, or load()'s; `expiresAtOf` tells when an answer stops being valid (epoch s). */

@@ -144,12 +144,11 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       });
       const result: ForeignTokenResult = { claims, kind, introspectorId: introspector.id };
       if (user) result.user = { id: user.id, resource: user.resource };
-      // A User created elsewhere announces nothing: "no user yet" is not remembered when one could appear.
-      if (user || !introspector.identityProvider) {
-        const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
-        if (results.size >= cacheOptions.maxEntries) results.delete(results.keys().next().value!);
-        results.set(key, { result, generation, expiresAt: Math.min(Date.now() + 30_000, exp) });
-      }
+      // "No user yet" is remembered too: a User created anywhere is announced (the user table's
+      // NOTIFY on insert), which bumps the generation and so retires this answer.
+      const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
+      if (results.size >= cacheOptions.maxEntries) results.delete(results.keys().next().value!);
+      results.set(key, { result, generation, expiresAt: Math.min(Date.now() + 30_000, exp) });
       return result;
     },
     async trustsIssuer(iss) {

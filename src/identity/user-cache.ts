@@ -16,7 +16,8 @@ interface Entry {
  * own tokens needs none (src/auth/identity-cache.ts). forget() is called for every change to a
  * User row (the NOTIFY of sql/auth-resource-tables.sql); the generation counter keeps a read that
  * raced with a change from being stored, and maxAgeMs bounds the damage of a lost notification.
- * Only found users are kept: a User inserted elsewhere announces nothing.
+ * Only found users are kept here; the verifier remembers "none" in its own answers (a new User is
+ * announced as well, so those are retired when one appears).
  */
 export class UserCache {
   private readonly entries = new Map<string, Entry>();

@@ -72,6 +72,17 @@ describe('the local User of a foreign token', () => {
     await expect(verifier(false).verify(await providerJwt({ sub: 'whoever', box_user: 'nobody' }))).rejects.toThrow(ForeignTokenError);
   });
 
+  it('is found as soon as it is created, even by a process that remembered the token as having none', async () => {
+    const watching = verifier(false);
+    await watching.listen();
+    const token = await providerJwt({ sub: 'late-service' });
+    expect((await watching.verify(token)).user).toBeUndefined();
+    expect((await watching.verify(token)).user).toBeUndefined();
+    // Created through the API of the server, not through this verifier: only the NOTIFY tells it.
+    await putResource(server, 'User', 'late', { identifier: [{ system: 'service-accounts', value: 'late-service' }] });
+    expect(await eventually(async () => (await watching.verify(token)).user?.id)).toBe('late');
+  });
+
   it('is none, and none is created, when just-in-time creation is off', async () => {
     const result = await verifier(false).verify(await idp.clientCredentials('jwt'));
     expect(result.user).toBeUndefined();

@@ -92,10 +92,10 @@ async function readKeys(db: Database, settings: AuthSettings): Promise<KeyEntry[
   const select = `select kid, private_jwk, public_jwk from signing_key
     where retired_at is null or retired_at > now() - make_interval(secs => $1)
     order by retired_at is not null, created_at desc`;
+  const existing = (await db.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows;
   // A first start has no key: one is made before the lock is taken, so nobody waits while it is.
-  const none = (await db.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows.length === 0;
-  const pair = none ? await newKeyPair() : undefined;
-  const rows = await db.transaction(async (tx) => {
+  const pair = existing.length ? undefined : await newKeyPair();
+  const rows = existing.length ? existing : await db.transaction(async (tx) => {
     // One process stores the first key; the others wait and read it.
     await tx.query('select pg_advisory_xact_lock($1)', [7_303_004]);
     let found = (await tx.query<KeyRow>(select, [settings.retiredKeyTtlSeconds])).rows;

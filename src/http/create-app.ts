@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import { testPolicy } from '../access/test-policy';
 import { authenticateRequest } from '../auth/authenticate-request';
-import { badRequest, HttpError } from '../errors/http-error';
+import { badRequest } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import { createIdentityProviderRoutes } from '../identity/identity-provider-routes';
 import type { ResourceRequest, Services } from '../interactions/interaction-context';
@@ -18,7 +18,7 @@ import { handleResourceRequest, type ParsedPath } from './handle-resource-reques
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
 import { readBody } from './read-body';
-import { toHttpError } from './to-http-error';
+import { isDataException, toHttpError } from './to-http-error';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -107,11 +107,11 @@ export function createApp(services: Services): RequestListener {
     exchange.wire = negotiateFormat(query._format?.[0], req.headers.accept);
     const raw = await readBody(req, config.bodyLimitBytes);
     const headers = headersOf(req);
+    // Who is calling is settled before the body is parsed: bad credentials never cost a parse.
+    const auth = await authenticateRequest(services, headers);
     const searchPost = isSearchPost(req.method!, path.segments);
     // POST /<Type>/_search: form-encoded parameters join the query string's (FHIR search.html#search).
     if (searchPost) mergeFormParameters(query, raw, headers['content-type']);
-    // Who is calling is settled before the body is parsed: bad credentials never cost a parse.
-    const auth = await authenticateRequest(services, headers);
     const request: ResourceRequest = {
       method: req.method!,
       query,
@@ -161,9 +161,8 @@ export function createApp(services: Services): RequestListener {
     const known = toHttpError(error);
     // A value the database refused is the request's fault, but could also be a stored value's: the
     // operator sees the SQLSTATE and where PostgreSQL raised it, never the value (it may be PHI).
-    const database = error as { code?: unknown; routine?: unknown };
-    if (known && !(error instanceof HttpError) && typeof database.code === 'string' && database.code.startsWith('22')) {
-      logger.log('warn', 'the database refused a value', { requestId: exchange.requestId, method: req.method, path: (req.url ?? '').split('?')[0], sqlstate: database.code, routine: database.routine });
+    if (isDataException(error)) {
+      logger.log('warn', 'the database refused a value', { requestId: exchange.requestId, method: req.method, path: (req.url ?? '').split('?')[0], sqlstate: error.code, routine: error.routine });
     }
     if (known) return send(res, known.status, toOperationOutcome(known.issues), exchange.wire, exchange.fhir, { ...base, ...known.headers });
     logger.log('error', 'unexpected error', {

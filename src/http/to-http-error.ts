@@ -1,5 +1,14 @@
 import { HttpError } from '../errors/http-error';
 
+/**
+ * SQLSTATE class 22, "data exception": PostgreSQL refused a value the request carried (a character
+ * jsonb cannot hold, a number out of range, a search value its type cannot read).
+ */
+export function isDataException(error: unknown): error is { code: string; routine?: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /** Any thrown value → an HttpError; undefined means it is unexpected (a 500, logged once). */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
@@ -7,11 +16,9 @@ export function toHttpError(error: unknown): HttpError | undefined {
   const code = (error as { code?: string } | null)?.code;
   if (code === '23505') return new HttpError(409, 'duplicate', 'A resource with the same unique value already exists');
   if (code === '40001' || code === '40P01') return new HttpError(409, 'conflict', 'The write conflicted with a concurrent one; try again');
-  // SQLSTATE class 22, "data exception": PostgreSQL refused a value the request carried (a
-  // character jsonb cannot hold, a number out of range, a search value its type cannot read). The
-  // request is at fault, so a 400 — the body's own checks catch most of these earlier, with more
-  // precise words.
-  if (typeof code === 'string' && code.startsWith('22')) {
+  // The request is at fault, so a 400 — the body's own checks catch most of these earlier, with
+  // more precise words.
+  if (isDataException(error)) {
     return new HttpError(400, 'invalid', 'A value in the request cannot be stored or compared (it holds a character or a number the database refuses)');
   }
   return undefined;

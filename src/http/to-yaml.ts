@@ -29,10 +29,9 @@ function asJson(value: unknown): unknown {
   return typeof (value as { toJSON?: unknown } | null)?.toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
 }
 
-/** Whether JSON.stringify writes an object's field at all. */
+/** Whether JSON.stringify writes an object's field at all (`value` already through asJson). */
 function isWritten(value: unknown): boolean {
-  const json = asJson(value);
-  return json !== undefined && typeof json !== 'function';
+  return value !== undefined && typeof value !== 'function';
 }
 
 function scalar(value: unknown): string | undefined {
@@ -44,7 +43,7 @@ function scalar(value: unknown): string | undefined {
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.length === 0) return '[]';
   // An object with nothing JSON would write (all fields undefined, say) is an empty one.
-  if (typeof value === 'object' && !Object.values(value as object).some(isWritten)) return '{}';
+  if (typeof value === 'object' && !Object.values(value as object).some((field) => isWritten(asJson(field)))) return '{}';
   return undefined;
 }
 

@@ -8,8 +8,10 @@ const YAML = require('yaml');
 /**
  * An upper bound of the nesting depth, from the lexer's tokens alone (no recursion): per line,
  * the indentation plus the block indicators (-, ?, :) on it, plus the open flow collections.
- * Every level of nesting needs one of those (aliases aside: see deeperThan). Stops counting past
- * `max`.
+ * Every level of nesting needs one of those. Aliases aside: an alias puts its anchored structure
+ * wherever it stands, which the tokens do not show; the 100 aliases allowed reach about 1,000
+ * levels, which the parser survives, and parse-body.ts checks the value it gets back.
+ * Stops counting past `max`.
  */
 function depthBound(text, max) {
   let flow = 0;
@@ -36,34 +38,17 @@ function depthBound(text, max) {
   return bound;
 }
 
-/**
- * True when the parsed value nests deeper than `max` (iterative). Needed besides the bound: an
- * alias puts its anchored structure wherever it stands, which the tokens do not show (the 100
- * aliases allowed reach about 1,000 levels, which the parser itself survives).
- */
-function deeperThan(value, max) {
-  const stack = [[value, 0]];
-  while (stack.length) {
-    const [item, depth] = stack.pop();
-    if (item === null || typeof item !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 parentPort.on('message', ({ id, text, maxDepth }) => {
-  const tooDeep = `The body nests objects and arrays more than ${maxDepth} levels deep`;
   try {
     // + 1: a block sequence may sit at its parent key's own indentation.
-    if (depthBound(text, maxDepth) + 1 > maxDepth) return parentPort.postMessage({ id, error: tooDeep, costly: true });
+    if (depthBound(text, maxDepth) + 1 > maxDepth) {
+      return parentPort.postMessage({ id, error: `The body nests objects and arrays more than ${maxDepth} levels deep`, costly: true });
+    }
     const documents = YAML.parseAllDocuments(text, { schema: 'core', uniqueKeys: true });
     if (!Array.isArray(documents) || documents.length !== 1) throw new Error('expected exactly one YAML document');
     const [document] = documents;
     if (document.errors.length) throw new Error(document.errors[0].message.split('\n')[0]);
-    const value = document.toJS({ maxAliasCount: 100 });
-    if (deeperThan(value, maxDepth)) return parentPort.postMessage({ id, error: tooDeep, costly: true });
-    parentPort.postMessage({ id, value });
+    parentPort.postMessage({ id, value: document.toJS({ maxAliasCount: 100 }) });
   } catch (error) {
     parentPort.postMessage({ id, error: `Malformed YAML: ${String((error && error.message) || error).split('\n')[0]}` });
   }

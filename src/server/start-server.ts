@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/load-config';
 import type { Database } from '../db/database';
+import type { IssueCode } from '../errors/http-error';
+import { toOperationOutcome } from '../errors/to-operation-outcome';
 import { openDatabase } from '../db/open-database';
 import { runMigrations } from '../db/run-migrations';
 import { createApp } from '../http/create-app';
@@ -80,7 +82,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   return { config, db, registry, validator, logger, hooks, auth, access, foreignTokens, close: () => db.close() };
 }
 
-const UNREADABLE: Record<string, [number, string, string, string]> = {
+const UNREADABLE: Record<string, [number, string, IssueCode, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'too-long', 'The request line and headers are over 16 kB; send long queries as POST /<Type>/_search'],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'too-long', 'The chunk extensions are too long'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'timeout', 'The request did not arrive in time'],
@@ -96,7 +98,7 @@ function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: Duplex): 
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (!socket.writable || error.code === 'ECONNRESET' || inFlight?.headersSent) return void socket.destroy();
   const [status, reason, code, diagnostics] = UNREADABLE[error.code ?? ''] ?? [400, 'Bad Request', 'structure', 'The request is not valid HTTP/1.1'];
-  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });
+  const body = JSON.stringify(toOperationOutcome([{ severity: 'error', code, diagnostics }]));
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 

@@ -7,8 +7,9 @@ export const ACCESS_CHANNEL = 'lockbox_access_changed';
 /**
  * The live set of AccessPolicies and the users' Roles in this process. A change by this process
  * marks it stale at once (write hooks); a change by any other process on the database arrives by
- * NOTIFY at its commit (sql/040_access_changed.sql). The next request after either reloads, so a
- * change takes effect on the next request everywhere, and an unchanged set costs nothing.
+ * NOTIFY at its commit (sql/040_access_changed.sql), and a lost listening connection marks it
+ * stale as well. The next request after any of these reloads, so a change takes effect on the
+ * next request everywhere, and an unchanged set costs nothing.
  */
 export interface AccessPolicies {
   /** The current index; reloaded first when something changed. */
@@ -73,6 +74,7 @@ export async function createAccessPolicies(db: Database, logger: Logger): Promis
       roles.clear();
     },
   };
-  await db.listen(ACCESS_CHANNEL, () => policies.invalidate());
+  // A lost listening connection may have lost notifications too: everything is read again.
+  await db.listen(ACCESS_CHANNEL, () => policies.invalidate(), () => policies.invalidate());
   return policies;
 }

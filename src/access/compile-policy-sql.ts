@@ -1,4 +1,5 @@
 import type { Database } from '../db/database';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable';
 import { compileRequestPath, type RequestPath } from './compile-request-path';
 import type { PolicyProblem } from './policy-error';
 
@@ -20,7 +21,7 @@ export interface SqlOutcome {
 
 export interface CompiledPolicySql {
   sql: PolicySql;
-  /** Never throws: an error, a timeout or a bad identifier is a "no" with the reason. */
+  /** An error, a timeout or a bad identifier is a "no" with the reason; only an unreachable database throws. */
   run(request: unknown, db: Database, timeoutMs: number): Promise<SqlOutcome>;
 }
 
@@ -105,6 +106,8 @@ export function compilePolicySql(query: unknown, expression: string, problems: P
         const first = Object.values(rows[0])[0];
         return first === true ? { allowed: true, message: 'the query returned true' } : { allowed: false, message: `the query returned ${JSON.stringify(first)}` };
       } catch (error) {
+        // No database is no answer either: the request fails as unavailable (503), not denied (403).
+        if (isDatabaseUnavailable(error)) throw error;
         const code = (error as { code?: string }).code;
         if (code === '57014') return { allowed: false, message: `the query was cancelled after ${timeoutMs} ms` };
         return { allowed: false, message: `the query failed: ${(error as Error).message}` };

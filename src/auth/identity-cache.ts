@@ -6,8 +6,9 @@ import { loadSession, type LoadedSession } from './load-session';
  * database round trip. Every change to a Client, User or Session row — by any process on the
  * database — is announced by a trigger (NOTIFY at commit, see sql/auth-resource-tables.sql) and
  * drops the entry here; this process's own changes drop it at once. A generation counter keeps a
- * read that raced with a change from being cached, and entries expire after MAX_AGE_MS anyway,
- * in case a notification was lost with the listening connection.
+ * read that raced with a change from being cached. When the listening connection drops (a
+ * database restart), notifications may have been lost: everything is dropped, at once and again
+ * once listening anew. Entries expire after MAX_AGE_MS anyway.
  */
 export interface IdentityCache {
   client(q: Queryable, id: string): Promise<CachedClient | undefined>;
@@ -83,13 +84,23 @@ export async function createIdentityCache(db: Database): Promise<IdentityCache> 
     },
   };
 
-  await db.listen(IDENTITY_CHANNEL, (payload) => {
-    const colon = payload.indexOf(':');
-    const table = payload.slice(0, colon);
-    const id = payload.slice(colon + 1);
-    if (table === 'client') cache.forgetClient(id);
-    else if (table === 'user') cache.forgetUser(id);
-    else if (table === 'session') cache.forgetSession(id);
-  });
+  const forgetAll = () => {
+    generation += 1;
+    clients.clear();
+    sessions.clear();
+    sessionIdByToken.clear();
+  };
+  await db.listen(
+    IDENTITY_CHANNEL,
+    (payload) => {
+      const colon = payload.indexOf(':');
+      const table = payload.slice(0, colon);
+      const id = payload.slice(colon + 1);
+      if (table === 'client') cache.forgetClient(id);
+      else if (table === 'user') cache.forgetUser(id);
+      else if (table === 'session') cache.forgetSession(id);
+    },
+    forgetAll,
+  );
   return cache;
 }

@@ -15,7 +15,11 @@ export interface Database extends Queryable {
   readonly kind: 'pg' | 'pglite';
   /** Runs fn inside BEGIN/COMMIT; a throw rolls everything back. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Calls onMessage for every NOTIFY on the channel; resolves once listening. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
+  /**
+   * Calls onMessage for every NOTIFY on the channel; resolves once listening. onMissed is called
+   * whenever notifications may have been lost: when the listening connection drops, and again
+   * once it listens anew (a NOTIFY sent in between reached nobody). A cache drops everything then.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult } from './database';
+import { createPgNotifications } from './pg-notifications';
 
 // int8 (txid) as a JS number: versions stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -30,41 +31,48 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/** How long a request waits for a connection before the database counts as unavailable (503). */
+const CONNECT_TIMEOUT_MS = 3000;
+
 export async function openPgDatabase(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client that loses its connection must not crash the process.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  // An idle client that loses its connection must not crash the process (the pool drops it).
   pool.on('error', () => undefined);
   await pool.query('select 1');
-  const listeners: pg.Client[] = [];
+  const notifications = createPgNotifications(url);
   return {
     kind: 'pg',
     ...queryable(pool),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // pg-pool stops listening for 'error' on a client it hands out. A connection that dies while
+      // the transaction waits between statements (a bcrypt compare, a provider's userinfo) emits
+      // 'error' with no query to take it, which would end the process: remember it instead, and
+      // give the client back as broken so the pool drops it.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost = error;
+      };
+      client.on('error', onError);
+      let broken = false;
       try {
         await client.query('begin');
         const result = await fn(queryable(client));
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken || lost !== undefined);
       }
     },
-    async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => undefined);
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onMessage(message.payload ?? '');
-      });
-      await client.query(`listen "${channel.replace(/"/g, '')}"`);
-      listeners.push(client);
-    },
+    listen: (channel, onMessage, onMissed) => notifications.listen(channel, onMessage, onMissed),
     async close(): Promise<void> {
-      await Promise.all(listeners.map((client) => client.end().catch(() => undefined)));
+      await notifications.close();
       await pool.end();
     },
   };

@@ -6,7 +6,7 @@ export type IssueCode =
   | 'invalid' | 'structure' | 'required' | 'value' | 'invariant'
   | 'security' | 'login' | 'unknown' | 'expired' | 'forbidden'
   | 'processing' | 'not-supported' | 'duplicate' | 'not-found' | 'deleted'
-  | 'too-long' | 'conflict' | 'too-costly' | 'throttled' | 'timeout' | 'exception' | 'informational';
+  | 'too-long' | 'conflict' | 'too-costly' | 'throttled' | 'timeout' | 'transient' | 'exception' | 'informational';
 
 export interface OutcomeIssue {
   severity: 'fatal' | 'error' | 'warning' | 'information';

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/is-database-unavailable';
 import { HttpError } from '../errors/http-error';
 
 /**
@@ -12,6 +13,7 @@ export function isDataException(error: unknown): error is { code: string; routin
 /** Any thrown value → an HttpError; undefined means it is unexpected (a 500, logged once). */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   // A unique index other than the primary key (e.g. a case-insensitive userName) refused the write.
   const code = (error as { code?: string } | null)?.code;
   if (code === '23505') return new HttpError(409, 'duplicate', 'A resource with the same unique value already exists');
@@ -22,4 +24,11 @@ export function toHttpError(error: unknown): HttpError | undefined {
     return new HttpError(400, 'invalid', 'A value in the request cannot be stored or compared (it holds a character or a number the database refuses)');
   }
   return undefined;
+}
+
+/** Seconds a client is asked to wait when the database is down or restarting. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export function databaseUnavailable(): HttpError {
+  return new HttpError(503, 'transient', 'The database is unavailable; try again shortly', undefined, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
 }

@@ -123,6 +123,20 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
     throw refusal;
   }
 
+  const forgetAnswers = () => {
+    verifiedJwts.clear();
+    introspections.clear();
+    results.clear();
+    userinfos.clear();
+    users.clear();
+  };
+  /** Notifications may have been lost: the introspectors are read again on next use, nothing is kept. */
+  const forgetAll = () => {
+    loads += 1;
+    index = undefined;
+    forgetAnswers();
+  };
+
   const verifier: ForeignTokenVerifier = {
     async verify(token) {
       const key = TokenCache.keyOf(token);
@@ -161,19 +175,17 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       await next;
       if (mine !== loads) return;
       index = next;
-      verifiedJwts.clear();
-      introspections.clear();
-      results.clear();
-      userinfos.clear();
-      users.clear();
+      forgetAnswers();
     },
     forgetUser(id) {
       users.forget(id);
     },
     async listen() {
-      await db.listen(INTROSPECTORS_CHANNEL, () => {
-        verifier.reload().catch((error) => logger?.log('error', 'reloading TokenIntrospectors failed', { error: (error as Error).message }));
-      });
+      await db.listen(
+        INTROSPECTORS_CHANNEL,
+        () => verifier.reload().catch((error) => logger?.log('error', 'reloading TokenIntrospectors failed', { error: (error as Error).message })),
+        forgetAll,
+      );
       await db.listen(IDENTITY_CHANNEL, (payload) => {
         if (payload.startsWith('user:')) users.forget(payload.slice('user:'.length));
       });

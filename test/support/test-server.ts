@@ -55,16 +55,18 @@ function withBasic(agent: ReturnType<typeof supertest>, id: string, secret: stri
  * options.listen: listen on a loopback port first and use that URL as the base URL (the issuer),
  * for real OAuth clients that check the issuer against the URL they were given.
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { listen?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { listen?: boolean; databaseServer?: string } = {}): Promise<TestServer> {
   let db: Database;
   let dbName: string | undefined;
-  if (usePglite()) {
+  // A PostgreSQL server of the test's own (test/support/own-cluster.ts): migrated from scratch.
+  const own = options.databaseServer;
+  if (usePglite() && !own) {
     db = await openPgliteDatabase();
   } else {
     dbName = `lockbox_test_${randomBytes(6).toString('hex')}`;
-    const template = process.env.LOCKBOX_TEMPLATE_DB;
-    await adminQuery(`create database "${dbName}"${template ? ` template "${template}"` : ''}`);
-    db = await openPgDatabase(databaseUrl(dbName), 5);
+    const template = own ? undefined : process.env.LOCKBOX_TEMPLATE_DB;
+    await adminQuery(`create database "${dbName}"${template ? ` template "${template}"` : ''}`, own);
+    db = await openPgDatabase(databaseUrl(dbName, own), 5);
   }
   const logs: string[] = [];
   const printed: string[] = [];
@@ -84,7 +86,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     BOX_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BOX_AUTH_BCRYPT_COST: '4',
     ...env,
-    ...(dbName ? { DATABASE_URL: databaseUrl(dbName) } : {}),
+    ...(dbName ? { DATABASE_URL: databaseUrl(dbName, own) } : {}),
   });
   const services = await createServices(config, { db, logger: createLogger('debug', (line) => logs.push(line)), print: (text) => printed.push(text) });
   app = createApp(services);
@@ -109,7 +111,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     async close() {
       if (server) await new Promise((resolve) => server!.close(resolve));
       await services.close();
-      if (dbName) await adminQuery(`drop database if exists "${dbName}" with (force)`);
+      if (dbName) await adminQuery(`drop database if exists "${dbName}" with (force)`, own);
     },
   };
 }

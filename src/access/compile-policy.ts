@@ -28,6 +28,12 @@ export interface CompiledPolicy {
   readonly sql: readonly PolicySql[];
   /** True when evaluate returns a promise (an sql rule somewhere in it); false: always a Decision. */
   readonly isAsync: boolean;
+  /**
+   * Whether the policy might read this key of the request (`body`, `params`, …). Conservative: a
+   * mention anywhere in the policy counts, and a json-schema rule that constrains properties it
+   * does not name reads everything. False means its decision cannot depend on that key.
+   */
+  mayRead(key: string): boolean;
   evaluate(request: PolicyRequest, runtime?: PolicyRuntime): Decision | Promise<Decision>;
 }
 
@@ -70,8 +76,19 @@ export function compilePolicy(policy: Record<string, unknown>): CompiledPolicy {
     roleName: roleName as string | undefined,
     sql,
     isAsync: rule.isAsync,
+    mayRead: mayReadOf(policy, rule.engine),
     evaluate: rule.evaluate,
   };
+}
+
+/** JSON Schema keywords that constrain properties without naming them. */
+const UNNAMED_PROPERTIES = /"(additionalProperties|patternProperties|propertyNames|minProperties|maxProperties|unevaluatedProperties|dependentRequired|dependentSchemas|dependencies|\$ref|\$dynamicRef)"/;
+
+function mayReadOf(policy: Record<string, unknown>, engine: string): (key: string) => boolean {
+  if (engine === 'allow') return () => false;
+  const text = JSON.stringify(policy);
+  if (UNNAMED_PROPERTIES.test(text)) return () => true;
+  return (key) => text.includes(key);
 }
 
 function compileRule(config: Record<string, unknown>, at: string, policyId: string | undefined, problems: PolicyProblem[], sql: PolicySql[]): Rule {

@@ -6,7 +6,7 @@ import { authenticateRequest } from '../auth/authenticate-request';
 import { badRequest } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import { createIdentityProviderRoutes } from '../identity/identity-provider-routes';
-import type { ResourceRequest, Services } from '../interactions/interaction-context';
+import type { Services } from '../interactions/interaction-context';
 import { fhirFormat, storedFormat } from '../interactions/resource-formats';
 import { NO_STORE } from '../oauth/auth-request';
 import { OAuthError } from '../oauth/oauth-error';
@@ -18,7 +18,10 @@ import { handleResourceRequest, type ParsedPath } from './handle-resource-reques
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
 import { readBody } from './read-body';
-import { isDataException, toHttpError } from './to-http-error';
+import { DATABASE_RETRY_AFTER_SECONDS, isDataException, toHttpError } from './to-http-error';
+import { checkAccessBeforeBody } from './check-access-before-body';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable';
+import type { AuthContext } from '../auth/auth-context';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -29,6 +32,26 @@ interface Exchange {
   requestId: string;
   wire: WireFormat;
   fhir: boolean;
+  /** An OAuth endpoint: errors are RFC 6749 JSON. */
+  oauth?: boolean;
+}
+
+/**
+ * What an OAuth endpoint may be sent: form parameters, a client assertion, a subject token. Far
+ * below the resource API's limit, since these endpoints take anyone's request.
+ */
+const AUTH_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Whether the request announces a body (RFC 9112 §6.3). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** Who waits in the YAML worker's queue: each caller's bodies are limited there, not everyone's. */
+function callerKey(auth: AuthContext, address: string | undefined): string {
+  if (auth.user) return `user:${auth.user.id}`;
+  if (auth.client) return `client:${auth.client.id}`;
+  return `address:${address ?? ''}`;
 }
 
 function parsePath(path: string): ParsedPath {
@@ -73,8 +96,9 @@ function send(res: ServerResponse, status: number, body: unknown, wire: WireForm
 
 /**
  * The HTTP edge on node:http, one stage per line for every request:
- *   request id → route (health, /auth/*, /.well-known/*, sign-in, resource API) → read and parse the
- *   body → authenticate → the pipeline (handle-resource-request) → serialize; any throw → one renderer.
+ *   request id → route (health, /auth/*, /.well-known/*, sign-in, resource API) → authenticate →
+ *   (no credentials: authorize without the body) → read and parse the body → the pipeline
+ *   (handle-resource-request) → serialize; any throw → one renderer.
  * Express serves only the identity-provider sign-in routes, which are rare and redirect-heavy.
  */
 export function createApp(services: Services): RequestListener {
@@ -88,8 +112,9 @@ export function createApp(services: Services): RequestListener {
     openSession: async (user, provider) => (await openBrowserSession(services, user.id, `identity-provider:${provider.id}`)).cookie,
   }));
 
-  async function runAuthEndpoint(endpoint: AuthEndpoint, req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
-    const body = await readBody(req, config.bodyLimitBytes);
+  async function runAuthEndpoint(endpoint: AuthEndpoint, req: IncomingMessage, res: ServerResponse, exchange: Exchange, search: string): Promise<void> {
+    exchange.oauth = true;
+    const body = await readBody(req, Math.min(config.bodyLimitBytes, AUTH_BODY_LIMIT_BYTES));
     // Credentials never travel in the URL (RFC 6749 §3.2, RFC 6750 §2.3): POST parameters come from the body alone.
     const query = new URLSearchParams(req.method === 'GET' || req.method === 'HEAD' ? search : '');
     const params = parseParams(body, req.headers['content-type'], query);
@@ -105,23 +130,19 @@ export function createApp(services: Services): RequestListener {
     exchange.fhir = fhir;
     const query = parseQuery(search);
     exchange.wire = negotiateFormat(query._format?.[0], req.headers.accept);
-    const raw = await readBody(req, config.bodyLimitBytes);
     const headers = headersOf(req);
-    // Who is calling is settled before the body is parsed: bad credentials never cost a parse.
+    // Who is calling is settled before the body is read: bad credentials never cost a read or a parse.
     const auth = await authenticateRequest(services, headers);
+    const edge = { remoteAddr: req.socket.remoteAddress, scheme };
+    const scope = { services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge };
     const searchPost = isSearchPost(req.method!, path.segments);
+    const bare = { method: req.method!, query, headers, contentType: mediaTypeOf(headers['content-type']), uri: pathname };
+    if (hasBody(req)) await checkAccessBeforeBody(scope, path, bare, searchPost);
+    const raw = await readBody(req, config.bodyLimitBytes);
     // POST /<Type>/_search: form-encoded parameters join the query string's (FHIR search.html#search).
     if (searchPost) mergeFormParameters(query, raw, headers['content-type']);
-    const request: ResourceRequest = {
-      method: req.method!,
-      query,
-      headers,
-      body: await parseBody(raw, headers['content-type'], searchPost),
-      contentType: mediaTypeOf(headers['content-type']),
-      uri: pathname,
-    };
-    const edge = { remoteAddr: req.socket.remoteAddress, scheme };
-    const response = await handleResourceRequest({ services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge }, path, request);
+    const body = await parseBody(raw, headers['content-type'], searchPost, callerKey(auth, edge.remoteAddr));
+    const response = await handleResourceRequest(scope, path, { ...bare, body });
     send(res, response.status, response.body, exchange.wire, fhir, response.headers);
   }
 
@@ -137,17 +158,27 @@ export function createApp(services: Services): RequestListener {
     if (authRoute) {
       const endpoint = authRoute[method];
       if (!endpoint) throw new OAuthError(405, 'invalid_request', `This endpoint takes ${Object.keys(authRoute).join(', ')}`, { allow: Object.keys(authRoute).join(', ') });
-      return runAuthEndpoint(endpoint, req, res, search);
+      return runAuthEndpoint(endpoint, req, res, exchange, search);
     }
     if (pathname === '/Session' && method === 'DELETE' && mark < 0) {
-      return runAuthEndpoint(DELETE_SESSION, req, res, search);
+      return runAuthEndpoint(DELETE_SESSION, req, res, exchange, search);
     }
     if (pathname === '/auth/test-policy' && method === 'POST') {
+      const auth = await authenticateRequest(services, headersOf(req));
       const raw = await readBody(req, config.bodyLimitBytes);
-      const result = await testPolicy(services, await authenticateRequest(services, headersOf(req)), await parseBody(raw, req.headers['content-type']));
+      const result = await testPolicy(services, auth, await parseBody(raw, req.headers['content-type'], false, callerKey(auth, req.socket.remoteAddress)));
       return send(res, 200, result, negotiateFormat(undefined, req.headers.accept), false);
     }
     return runResourceRequest(req, res, exchange, pathname, search);
+  }
+
+  // An outage fails every request: the operator hears of it once every few seconds, not once each.
+  let outageReportedAt = 0;
+  function reportOutage(error: unknown): void {
+    if (Date.now() - outageReportedAt < 5_000) return;
+    outageReportedAt = Date.now();
+    const { code, message } = error as { code?: string; message?: string };
+    logger.log('warn', 'the database is unavailable; requests are answered 503', { code, error: message });
   }
 
   // One renderer for every error: an OperationOutcome with the right status (RFC 6749 §5.2 JSON for
@@ -155,6 +186,11 @@ export function createApp(services: Services): RequestListener {
   function renderError(error: unknown, req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     if (res.headersSent) return void res.destroy();
     const base = { 'x-request-id': exchange.requestId };
+    if (isDatabaseUnavailable(error)) {
+      reportOutage(error);
+      // RFC 6749 §4.1.2.1 names the code for a server that cannot answer for now.
+      if (exchange.oauth) error = new OAuthError(503, 'temporarily_unavailable', 'The database is unavailable; try again shortly', { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
+    }
     if (error instanceof OAuthError) {
       return write(res, error.status, { ...base, ...NO_STORE, ...error.headers }, 'application/json; charset=utf-8', JSON.stringify({ error: error.error, error_description: error.description }));
     }

@@ -78,9 +78,10 @@ function checkShape(value: unknown): unknown {
 /**
  * Raw bytes → a value. No Content-Type is read as JSON. YAML is parsed off the event loop, within
  * limits (parse-yaml.ts), with the 1.2 core schema (no custom tags, no implicit dates), so whatever
- * it yields is plain JSON data. Either way a body too deep or too wide is refused (400).
+ * it yields is plain JSON data. Either way a body too deep or too wide is refused (400). `caller`
+ * names who sent it, for the YAML worker's per-caller limit.
  */
-export async function parseBody(raw: Buffer | undefined, contentType: string | undefined, acceptForm = false): Promise<unknown> {
+export async function parseBody(raw: Buffer | undefined, contentType: string | undefined, acceptForm = false, caller = ''): Promise<unknown> {
   if (!raw || raw.length === 0) return undefined;
   const mediaType = mediaTypeOf(contentType);
   const format = bodyFormatOf(mediaType);
@@ -98,5 +99,5 @@ export async function parseBody(raw: Buffer | undefined, contentType: string | u
     }
     return checkShape(value);
   }
-  return checkShape(await parseYaml(text, MAX_BODY_DEPTH));
+  return checkShape(await parseYaml(text, MAX_BODY_DEPTH, caller));
 }

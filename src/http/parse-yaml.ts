@@ -14,8 +14,11 @@ import { repoRoot } from '../repo-root';
  * - Time. Some shapes cost the library quadratic time (20,000 keys in one mapping: 5 s), and
  *   ordinary YAML costs about 1.5 s per MB on our CI machine. A body gets 2 s plus 2 s per MB;
  *   past that the worker is stopped and the request refused. Requests without YAML never wait
- *   on it; YAML bodies queue for the one worker, at most QUEUE_LIMIT of them (503 beyond), so
- *   one waits at most that many deadlines.
+ *   on it; YAML bodies queue for the one worker, at most QUEUE_LIMIT of them (503 beyond).
+ * - Fairness. One caller (a user, a client, or an address without credentials) may have at most
+ *   PER_CALLER_LIMIT bodies queued or parsing (503 beyond), so no single caller fills the queue;
+ *   and the smallest waiting body is parsed next, so a small write waits for at most the body
+ *   being parsed, never behind a row of large ones.
  */
 
 /** The parse deadline of a body: 2 s, and 2 s more per MB. */
@@ -25,6 +28,8 @@ export function yamlDeadlineMs(bytes: number): number {
 
 /** YAML bodies waiting for the worker, beyond the one it parses. */
 export const QUEUE_LIMIT = 8;
+/** YAML bodies of one caller queued or parsing. */
+export const PER_CALLER_LIMIT = 2;
 
 const WORKER_FILE = path.join(repoRoot, 'src', 'http', 'yaml-worker.cjs');
 
@@ -32,6 +37,8 @@ const tooCostly = (why: string) => new HttpError(400, 'too-costly', why);
 
 interface Job {
   id: number;
+  caller: string;
+  bytes: number;
   text: string;
   maxDepth: number;
   resolve(value: unknown): void;
@@ -44,6 +51,22 @@ let deadline: NodeJS.Timeout | undefined;
 let idle: NodeJS.Timeout | undefined;
 const queue: Job[] = [];
 let nextId = 1;
+/** Bodies queued or parsing, per caller. */
+const perCaller = new Map<string, number>();
+
+function release(job: Job): void {
+  const left = (perCaller.get(job.caller) ?? 1) - 1;
+  if (left > 0) perCaller.set(job.caller, left);
+  else perCaller.delete(job.caller);
+}
+
+/** The smallest waiting body (the first of equals): taken out of the queue. */
+function takeSmallest(): Job | undefined {
+  if (!queue.length) return undefined;
+  let best = 0;
+  for (let i = 1; i < queue.length; i++) if (queue[i].bytes < queue[best].bytes) best = i;
+  return queue.splice(best, 1)[0];
+}
 
 /** Stops the worker; the next job starts another. */
 function stopWorker(): void {
@@ -85,13 +108,14 @@ function startWorker(): Worker {
 /** The running job is done (answered, refused or given up on): on to the next. */
 function settle(): void {
   clearTimeout(deadline);
+  if (running) release(running);
   running = undefined;
   pump();
 }
 
 function pump(): void {
   if (running) return;
-  const job = queue.shift();
+  const job = takeSmallest();
   if (!job) {
     // A worker nobody uses for a while is stopped; the next YAML body starts one (about 50 ms).
     if (worker && !idle) {
@@ -106,7 +130,7 @@ function pump(): void {
   idle = undefined;
   running = job;
   const current = (worker ??= startWorker());
-  const limit = yamlDeadlineMs(Buffer.byteLength(job.text));
+  const limit = yamlDeadlineMs(job.bytes);
   deadline = setTimeout(() => {
     if (running !== job || worker !== current) return;
     stopWorker();
@@ -120,14 +144,15 @@ function pump(): void {
  * A client's YAML text → plain JSON data (the 1.2 core schema: no custom tags, no implicit dates,
  * at most 100 alias expansions). Refused with 400: malformed text, more than one document, nesting
  * deeper than `maxDepth`, or more than the deadline's worth of work; with 503 when QUEUE_LIMIT
- * bodies are already waiting.
+ * bodies are already waiting, or PER_CALLER_LIMIT of this caller's.
  */
-export function parseYaml(text: string, maxDepth: number): Promise<unknown> {
-  if (queue.length >= QUEUE_LIMIT) {
-    return Promise.reject(new HttpError(503, 'throttled', 'Too many YAML bodies are waiting to be parsed; try again shortly', undefined, { 'retry-after': '2' }));
-  }
+export function parseYaml(text: string, maxDepth: number, caller = ''): Promise<unknown> {
+  const busy = (why: string) => Promise.reject(new HttpError(503, 'throttled', why, undefined, { 'retry-after': '2' }));
+  if (queue.length >= QUEUE_LIMIT) return busy('Too many YAML bodies are waiting to be parsed; try again shortly');
+  if ((perCaller.get(caller) ?? 0) >= PER_CALLER_LIMIT) return busy(`At most ${PER_CALLER_LIMIT} YAML bodies of one caller are parsed at a time; try again shortly`);
+  perCaller.set(caller, (perCaller.get(caller) ?? 0) + 1);
   return new Promise((resolve, reject) => {
-    queue.push({ id: nextId++, text, maxDepth, resolve, reject });
+    queue.push({ id: nextId++, caller, bytes: Buffer.byteLength(text), text, maxDepth, resolve, reject });
     pump();
   });
 }

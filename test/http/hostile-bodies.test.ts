@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from '../support/auth-factories';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 // Bodies built to hurt the server: nested past any real resource, wide past any real type, or
@@ -114,17 +115,48 @@ describe('width and cost', () => {
 
   it('lets at most 8 YAML bodies wait for the parser and answers more with 503 and Retry-After', async () => {
     const costly = `resourceType: Patient\n${Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    // Nine callers of their own, so that no caller's own limit is what turns one away.
+    const callers = await Promise.all(Array.from({ length: 9 }, () => createClient(server, { grant_types: ['basic'] })));
+    await server.http.put('/AccessPolicy/yaml-callers').send({ engine: 'allow', link: callers.map(({ id }) => ({ resourceType: 'Client', id })) }).expect(201);
     // .then() sends at once (a supertest request is sent only when awaited).
-    const post = (text: string) => server.http.post('/fhir/Patient').set('content-type', 'text/yaml').send(text).then((response) => response);
+    const post = (text: string, caller?: { id: string; secret: string }) => {
+      const request = caller ? server.anonymous.post('/fhir/Patient').auth(caller.id, caller.secret) : server.http.post('/fhir/Patient');
+      return request.set('content-type', 'text/yaml').send(text).then((response) => response);
+    };
     const busy = post(costly);
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Nine more while the parser is busy: eight wait their turn, one is turned away.
-    const answers = await Promise.all(Array.from({ length: 9 }, () => post('resourceType: Patient\n')));
+    const answers = await Promise.all(callers.map((caller) => post('resourceType: Patient\n', caller)));
     expect(answers.map((response) => response.status).sort()).toEqual([...Array(8).fill(201), 503]);
     const turnedAway = answers.find((response) => response.status === 503)!;
     expect(turnedAway.headers['retry-after']).toBe('2');
     expect(turnedAway.body.issue[0].code).toBe('throttled');
     expect((await busy).status).toBe(400);
+  }, 30_000);
+
+  it('lets one caller have at most 2 YAML bodies in the parser\'s queue, and parses a small body before waiting large ones', async () => {
+    const costly = `resourceType: Patient\n${Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`;
+    const other = await createClient(server, { grant_types: ['basic'] });
+    await server.http.put('/AccessPolicy/yaml-other').send({ engine: 'allow', link: [{ resourceType: 'Client', id: other.id }] }).expect(201);
+    const order: string[] = [];
+    const post = (name: string, request: ReturnType<typeof server.http.post>, text: string) =>
+      request.set('content-type', 'text/yaml').send(text).then((response) => {
+        order.push(name);
+        return response;
+      });
+    const first = post('first', server.http.post('/fhir/Patient'), costly);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = post('second', server.http.post('/fhir/Patient'), costly);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A third of the same caller is turned away at once; another caller's small write is not.
+    const third = await post('third', server.http.post('/fhir/Patient'), costly);
+    expect(third.status).toBe(503);
+    expect(third.body.issue[0].diagnostics).toMatch(/of one caller/);
+    const small = await post('small', server.anonymous.post('/fhir/Patient').auth(other.id, other.secret), 'resourceType: Patient\n');
+    expect(small.status).toBe(201);
+    expect((await first).status).toBe(400);
+    expect((await second).status).toBe(400);
+    expect(order).toEqual(['third', 'first', 'small', 'second']);
   }, 30_000);
 });
 

@@ -1,0 +1,44 @@
+import { accessDenied, decideAccess } from '../access/authorize-request';
+import type { CompiledPolicy } from '../access/compile-policy';
+import type { Decision } from '../access/decision';
+import { toPolicyRequest } from '../access/to-policy-request';
+import type { ResourceRequest } from '../interactions/interaction-context';
+import type { ParsedPath, RequestScope } from './handle-resource-request';
+import { resolveRoute } from './resolve-route';
+
+/**
+ * A caller without credentials is refused before its body is read, when no policy could let the
+ * body change that: an anonymous 800 kB YAML or 6 MB JSON body would otherwise cost a parse (and
+ * a place in the YAML worker's queue) on its way to a 401. Decided on the request without its
+ * body; when that denies and some policy that could apply might read the body (or, for a
+ * form-encoded search, the parameters the body carries) and did not already fail on another part
+ * of the request, the body is read and the request is decided in full as usual. Identified
+ * callers are decided after the body, once.
+ */
+export async function checkAccessBeforeBody(scope: RequestScope, path: ParsedPath, req: Omit<ResourceRequest, 'body'>, searchPost: boolean): Promise<void> {
+  const { services, auth, q } = scope;
+  if (auth.method) return;
+  const route = resolveRoute(req.method, path.segments, path.fhir, services.registry);
+  if (route.public) return;
+  const request: ResourceRequest = { ...req, body: undefined, resourceType: route.resourceType, id: route.id, versionId: route.versionId };
+  const policyRequest = toPolicyRequest(request, route, req.uri ?? '', auth, scope.edge, services.hooks.hiddenFields);
+  const result = await decideAccess(services.access, services.db, q, policyRequest, auth);
+  if (result.allowed) return;
+  const keys = searchPost ? ['body', 'params', 'query-string'] : ['body'];
+  const decisions = new Map(result.trace.map((decision) => [decision.policyId, decision]));
+  const index = await services.access.index(q);
+  const bodyMatters = index.candidates({ operationId: route.operation }).some((policy) => keys.some((key) => policy.mayRead(key)) && !failsElsewhere(policy, decisions.get(policy.id), keys));
+  if (!bodyMatters) throw accessDenied(auth);
+}
+
+const isUnder = (path: string, key: string) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+
+/**
+ * A matcho pattern is a conjunction: when a part that reads neither these keys nor refers to them
+ * (`.body.x`) fails, no body can make the whole pattern match. Other engines are not taken apart.
+ */
+function failsElsewhere(policy: CompiledPolicy, decision: Decision | undefined, keys: string[]): boolean {
+  const path = decision?.engine === 'matcho' ? decision.explanation.mismatch?.path : undefined;
+  if (!path) return false;
+  return !keys.some((key) => isUnder(path, key) || policy.mayRead(`.${key}`));
+}

@@ -5,6 +5,7 @@ import type { AuthContext } from './auth-context';
 import { hashSecret, isSameSecret } from './hash-secret';
 import { whySessionIsDead, type LoadedSession } from './load-session';
 import { readCookie } from './read-cookie';
+import { whyJwtIsInvalid } from './why-jwt-is-invalid';
 
 type Headers = Record<string, string | undefined>;
 
@@ -59,14 +60,24 @@ async function authenticateForeign(services: Services, token: string): Promise<A
   };
 }
 
+/**
+ * Who our access tokens may be addressed to: this server, its FHIR base, or the audience the client
+ * asked for when the session began (mint-tokens.ts puts it in `aud`).
+ */
+function audiencesOf(baseUrl: string, session: LoadedSession): string[] {
+  const requested = session.resource.audience;
+  return typeof requested === 'string' ? [baseUrl, `${baseUrl}/fhir`, requested] : [baseUrl, `${baseUrl}/fhir`];
+}
+
 async function authenticateBearer(services: Services, token: string): Promise<AuthContext> {
   if (JWT_SHAPE.test(token)) {
     const issuer = claimedIssuer(token);
     if (issuer !== undefined && issuer !== services.config.baseUrl) return authenticateForeign(services, token);
     const claims = await services.auth.keys.verify(token);
-    if (!claims || claims.iss !== services.config.baseUrl || typeof claims.sid !== 'string') throw loginRequired('The token is not valid');
-    if (typeof claims.exp === 'number' && claims.exp <= Date.now() / 1000) throw loginRequired('The token has expired');
+    if (!claims || typeof claims.sid !== 'string') throw loginRequired('The token is not valid');
     const session = checkLive(await services.auth.cache.session(services.db, 'id', claims.sid));
+    const invalid = whyJwtIsInvalid(claims, { issuer: services.config.baseUrl, audiences: audiencesOf(services.config.baseUrl, session) });
+    if (invalid) throw loginRequired(invalid);
     // A refresh replaces the session's jti: the JWT it replaced stops working with it.
     if (session.resource.jti !== claims.jti) throw loginRequired('The token has been replaced');
     return contextOf(session, 'bearer', claims);

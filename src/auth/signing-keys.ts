@@ -14,7 +14,10 @@ export interface SigningKeys {
    * issuing a JWT; WebCrypto runs it on libuv's thread pool, off the event loop.
    */
   sign(payload: Record<string, unknown>): Promise<string>;
-  /** The payload when the signature is ours and valid; undefined otherwise. Checks no claims. */
+  /**
+   * The payload when the token is a JWS we signed: our header (see isOurHeader) and a valid
+   * signature; undefined otherwise. Checks no claims: see whyJwtIsInvalid.
+   */
   verify(token: string): Promise<Record<string, unknown> | undefined>;
   /** The public keys, current first (RFC 7517). */
   jwks(): { keys: JsonWebKey[] };
@@ -119,6 +122,17 @@ function encodedHeader(kid: string): string {
   return header;
 }
 
+type JoseHeader = { alg?: unknown; typ?: unknown; kid?: unknown; crit?: unknown };
+
+/**
+ * The header sign() writes, and no other: RS256 (RFC 8725 §3.1) and typ JWT (§3.11). `crit` names
+ * extensions a verifier must understand or else refuse the token (RFC 7515 §4.1.11); we understand
+ * none, so any `crit` is refused.
+ */
+function isOurHeader(header: JoseHeader | null): header is { alg: 'RS256'; typ: 'JWT'; kid: string } {
+  return typeof header === 'object' && header !== null && header.alg === 'RS256' && header.typ === 'JWT' && typeof header.kid === 'string' && !('crit' in header);
+}
+
 /** Unknown kids trigger a reload at most this often, so garbage tokens cannot hammer the database. */
 const RELOAD_INTERVAL_MS = 5_000;
 const VERIFIED_MAX_AGE_MS = 60_000;
@@ -176,8 +190,8 @@ export async function loadSigningKeys(db: Database, settings: AuthSettings): Pro
     if (parts.length !== 3) return undefined;
     let payload: unknown;
     try {
-      const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown; kid?: unknown };
-      if (header.alg !== 'RS256' || typeof header.kid !== 'string') return undefined;
+      const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as JoseHeader | null;
+      if (!isOurHeader(header)) return undefined;
       let entry = byKid.get(header.kid);
       if (!entry && Date.now() - lastReload > RELOAD_INTERVAL_MS) {
         await reload();

@@ -1,22 +1,35 @@
-import { whySessionIsDead } from '../auth/load-session';
+import { whySessionIsDead, type LoadedSession } from '../auth/load-session';
 import { NO_STORE, type AuthRequest, type AuthResponse } from './auth-request';
-import { authenticateClient, presentedClient } from './authenticate-client';
+import { authenticateClient, presentedClient, type AuthenticatedClient } from './authenticate-client';
 import { findTokenSession } from './find-token-session';
 import { invalidRequest } from './oauth-error';
 
 const inactive = { status: 200, body: { active: false }, headers: { ...NO_STORE } };
 
+/** The Client `type` of APIs that check the tokens presented to them: they may introspect any token. */
+const RESOURCE_SERVER = 'resource-server';
+
+/**
+ * RFC 7662 §2.1 and §4: the server decides who may learn about a token. Here that is the client the
+ * token was issued to, and resource servers; to any other client every token is inactive, so asking
+ * tells it nothing about the token, its user or its session.
+ */
+function mayIntrospect(caller: AuthenticatedClient, session: LoadedSession): boolean {
+  return session.client?.id === caller.id || caller.resource.type === RESOURCE_SERVER;
+}
+
 /**
  * POST /auth/introspect (RFC 7662). Only an authenticated client may ask (§2.1); expired, revoked,
- * unknown tokens and tokens of inactive users are all just `{"active": false}` (§2.2).
+ * unknown tokens (those of other issuers too), tokens of inactive users and tokens the caller may
+ * not introspect are all just `{"active": false}` (§2.2).
  */
 export async function introspectEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The introspection endpoint takes POST');
-  await authenticateClient(req.services, presentedClient(req.headers, req.params), () => true);
+  const caller = await authenticateClient(req.services, presentedClient(req.headers, req.params), () => true);
   const token = req.params.token;
   if (!token) throw invalidRequest('token is required');
   const found = await findTokenSession(req.services.db, token, req.params.token_type_hint);
-  if (!found) return inactive;
+  if (!found || !mayIntrospect(caller, found.session)) return inactive;
   const { session, kind } = found;
   const body = session.resource;
   const now = Math.floor(Date.now() / 1000);

@@ -1,4 +1,5 @@
 import { hashSecret } from '../auth/hash-secret';
+import type { Services } from '../interactions/interaction-context';
 import { loadSession, whySessionIsDead } from '../auth/load-session';
 import { updateResource } from '../store/resource-store';
 import type { AuthRequest } from './auth-request';
@@ -22,11 +23,10 @@ export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedC
   const hash = hashSecret(presented);
   const session = await loadSession(services.db, 'refresh_token', hash);
   if (!session) {
+    // The rotation and the claim commit together (below), so a token not found live here is
+    // found used here: there is no moment when a used token is neither.
     const { rows } = await services.db.query<{ session_id: string }>('select session_id from used_refresh_token where token_hash = $1', [hash]);
-    if (rows[0]) {
-      await endSession(services, rows[0].session_id);
-      throw invalidGrant('The refresh token was already used; the session is revoked');
-    }
+    if (rows[0]) throw await revokeReplayed(services, rows[0].session_id);
     throw invalidGrant('The refresh token is not valid');
   }
   const body = session.resource;
@@ -54,15 +54,25 @@ export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedC
     authTime: Math.floor(new Date(String(body.start)).getTime() / 1000),
   });
   const rotated = compact({ ...body, ...minted.sessionFields, refresh_token_exp: body.refresh_token_exp, scope: scope.length ? scope : undefined });
-  const won = await services.db.transaction(async (tx) => {
-    // Conditional on the version read above: of two concurrent refreshes with one token, the
-    // second UPDATE finds the row changed and matches nothing.
-    const updated = await updateResource(tx, 'Session', session.id, rotated, session.txid);
-    if (!updated) return false;
-    await tx.query('insert into used_refresh_token (token_hash, session_id) values ($1, $2) on conflict do nothing', [hash, session.id]);
+  const claimed = await services.db.transaction(async (tx) => {
+    // The claim is one statement: of any number of presentations of one token, concurrent or not,
+    // exactly one inserts the row; the others wait on it (same key) and then find it taken. A
+    // presentation that read the session as live before the winner committed ends up here too,
+    // and is a replay like any other.
+    const claim = await tx.query('insert into used_refresh_token (token_hash, session_id) values ($1, $2) on conflict do nothing returning token_hash', [hash, session.id]);
+    if (claim.rows.length === 0) return false;
+    // Nobody else can rotate this session now; a version changed since it was read means it was
+    // ended (or edited) meanwhile: roll the claim back and refuse.
+    if (!(await updateResource(tx, 'Session', session.id, rotated, session.txid))) throw invalidGrant('The session changed while it was being refreshed');
     return true;
   });
+  if (!claimed) throw await revokeReplayed(services, session.id);
   services.auth.cache.forgetSession(session.id);
-  if (!won) throw invalidGrant('The refresh token was already used');
   return minted.response;
+}
+
+/** RFC 9700 §4.14.2: the legitimate client and an attacker both hold the token; neither keeps the session. */
+async function revokeReplayed(services: Services, sessionId: string): Promise<Error> {
+  await endSession(services, sessionId);
+  return invalidGrant('The refresh token was already used; the session is revoked');
 }

@@ -204,8 +204,29 @@ describe('POST /auth/introspect (RFC 7662)', () => {
     expect((await introspect(token.access_token)).body).toEqual({ active: false });
     const short = await createClient(server, { auth: { client_credentials: { access_token_expiration: 1 } } });
     const { body } = await requestToken(server, { grant_type: 'client_credentials' }, short).expect(200);
+    const introspectOwn = () => server.anonymous.post('/auth/introspect').type('form').auth(short.id, short.secret).send({ token: body.access_token }).expect(200);
+    expect((await introspectOwn()).body).toMatchObject({ active: true });
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect((await introspect(body.access_token)).body).toEqual({ active: false });
+    expect((await introspectOwn()).body).toEqual({ active: false });
+  });
+
+  it('says active: false to a client the token was not issued to, and tells it nothing more (RFC 7662 §2.1, §4)', async () => {
+    const { token } = await userToken(server, { client: { auth: { password: { refresh_token: true, token_format: 'jwt' } } } });
+    const other = await createClient(server);
+    for (const value of [token.access_token, token.refresh_token!]) {
+      const { body } = await server.anonymous.post('/auth/introspect').type('form').auth(other.id, other.secret).send({ token: value }).expect(200);
+      expect(body).toEqual({ active: false });
+    }
+  });
+
+  it('describes any of our tokens to a Client of type resource-server, and still no token of another issuer', async () => {
+    const { client, user, token } = await userToken(server, { client: { auth: { password: { refresh_token: true, token_format: 'jwt' } } } });
+    const api = await createClient(server, { type: 'resource-server' });
+    const introspect = (value: string) => server.anonymous.post('/auth/introspect').type('form').auth(api.id, api.secret).send({ token: value }).expect(200);
+    expect((await introspect(token.access_token)).body).toMatchObject({ active: true, client_id: client.id, sub: user.id, username: user.userName });
+    expect((await introspect(token.refresh_token!)).body).toMatchObject({ active: true, token_type: 'refresh_token' });
+    const foreign = `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'https://elsewhere.example', sub: user.id })).toString('base64url')}.c2ln`;
+    expect((await introspect(foreign)).body).toEqual({ active: false });
   });
 
   it('requires client authentication', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { createClient, createUser, requestToken, userToken } from '../support/auth-factories';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -125,11 +126,43 @@ describe('refresh_token', () => {
     await requestToken(server, { grant_type: 'refresh_token', refresh_token: rotated.body.refresh_token }, client).expect(400);
   });
 
-  it('lets exactly one of two concurrent refreshes with one token succeed', async () => {
-    for (let round = 0; round < 5; round++) {
+  it('lets exactly one of 20 concurrent refreshes with one token win, and the others, being replays, revoke the session', async () => {
+    // Six rounds: which presentation loses, and where, depends on timing.
+    for (let round = 0; round < 6; round++) {
       const { client, token } = await userToken(server, { client: refreshing });
-      const results = await Promise.all([1, 2, 3].map(() => requestToken(server, { grant_type: 'refresh_token', refresh_token: token.refresh_token! }, client)));
-      expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+      const results = await Promise.all(Array.from({ length: 20 }, () => requestToken(server, { grant_type: 'refresh_token', refresh_token: token.refresh_token! }, client)));
+      const winners = results.filter((r) => r.status === 200);
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.status === 400).map((r) => r.body.error)).toEqual(Array(19).fill('invalid_grant'));
+      await server.anonymous.get('/auth/userinfo').set('authorization', `Bearer ${winners[0].body.access_token}`).expect(401);
+      const next = await requestToken(server, { grant_type: 'refresh_token', refresh_token: winners[0].body.refresh_token }, client).expect(400);
+      expect(next.body.error).toBe('invalid_grant');
+    }
+  });
+
+  it('revokes the session when a presentation that found the token live loses the claim to another', async () => {
+    // Every presentation reads the Session before any rotation commits: another transaction holds
+    // the row until all of them are waiting on the database, then lets go.
+    const { client, token } = await userToken(server, { client: refreshing });
+    const [{ id }] = await server.sql<{ id: string }>(`select id from session where resource#>>'{client,id}' = $1`, [client.id]);
+    const holder = new pg.Client({ connectionString: server.services.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from session where id = $1 for update', [id]);
+      const pending = Promise.all([1, 2, 3, 4].map(() => requestToken(server, { grant_type: 'refresh_token', refresh_token: token.refresh_token! }, client)));
+      for (const started = Date.now(); Date.now() - started < 5000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+        const { rows } = await holder.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        if (rows[0].n === 4) break;
+      }
+      await holder.query('commit');
+      const results = await pending;
+      const winner = results.find((r) => r.status === 200)!;
+      expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
+      await server.anonymous.get('/auth/userinfo').set('authorization', `Bearer ${winner.body.access_token}`).expect(401);
+      await requestToken(server, { grant_type: 'refresh_token', refresh_token: winner.body.refresh_token }, client).expect(400);
+    } finally {
+      await holder.end();
     }
   });
 

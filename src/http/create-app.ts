@@ -108,7 +108,7 @@ export function createApp(services: Services): RequestListener {
     const raw = await readBody(req, config.bodyLimitBytes);
     const headers = headersOf(req);
     // Who is calling is settled before the body is parsed: bad credentials never cost a parse.
-    const auth = await authenticateRequest(services, headers);
+    const auth = await authenticateRequest(services, headers, req.socket.remoteAddress);
     const searchPost = isSearchPost(req.method!, path.segments);
     // POST /<Type>/_search: form-encoded parameters join the query string's (FHIR search.html#search).
     if (searchPost) mergeFormParameters(query, raw, headers['content-type']);

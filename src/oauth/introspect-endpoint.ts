@@ -12,7 +12,7 @@ const inactive = { status: 200, body: { active: false }, headers: { ...NO_STORE 
  */
 export async function introspectEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The introspection endpoint takes POST');
-  await authenticateClient(req.services, presentedClient(req.headers, req.params), () => true);
+  await authenticateClient(req.services, presentedClient(req.headers, req.params), () => true, req.address);
   const token = req.params.token;
   if (!token) throw invalidRequest('token is required');
   const found = await findTokenSession(req.services.db, token, req.params.token_type_hint);

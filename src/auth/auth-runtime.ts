@@ -2,15 +2,19 @@ import bcrypt from 'bcrypt';
 import type { AuthSettings } from '../config/load-config';
 import type { Database } from '../db/database';
 import { newRandomToken } from './hash-secret';
+import { createClientAuthThrottle, type ClientAuthThrottle } from './client-auth-throttle';
 import { createIdentityCache, type IdentityCache } from './identity-cache';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
 import { createSessionWriter, type SessionWriter } from '../oauth/session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
 
-/** The authentication parts of a running server that hold state: keys, throttle, a dummy hash. */
+/** The authentication parts of a running server that hold state: keys, throttles, a dummy hash. */
 export interface AuthRuntime {
   readonly keys: SigningKeys;
+  /** Password attempts per user name and address. */
   readonly throttle: LoginThrottle;
+  /** Failed client authentications per client id and address. */
+  readonly clientThrottle: ClientAuthThrottle;
   /**
    * A bcrypt hash of nothing anyone knows, at the configured cost: compared against when the user
    * does not exist, so a wrong user name takes as long as a wrong password.
@@ -32,6 +36,7 @@ export async function createAuthRuntime(db: Database, settings: AuthSettings): P
   return {
     keys,
     throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
+    clientThrottle: createClientAuthThrottle({ maxPerClient: settings.maxClientFailures, maxPerAddress: settings.maxClientFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     dummyPasswordHash,
     sessions: createSessionWriter(db),
     cache,

@@ -94,17 +94,23 @@ async function authenticateBearer(services: Services, token: string): Promise<Au
 }
 
 /** RFC 7617 Basic, with Client id:secret, for clients granted the `basic` type. */
-async function authenticateBasic(services: Services, encoded: string): Promise<AuthContext> {
+async function authenticateBasic(services: Services, encoded: string, address: string | undefined): Promise<AuthContext> {
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 1) throw loginRequired('Malformed Basic credentials', 'Basic');
   const id = decoded.slice(0, colon);
   const secret = decoded.slice(colon + 1);
   const client = await services.auth.cache.client(services.db, id);
+  const throttle = services.auth.clientThrottle;
+  // Check, compare and count with no await in between: parallel guesses are counted one by one,
+  // and the right secret costs nothing more than these lookups (see ClientAuthThrottle).
+  const wait = throttle.retryAfter(id, address);
+  if (wait > 0) throw new HttpError(429, 'throttled', 'Too many failed attempts; try again later', undefined, { 'retry-after': String(wait) });
   // Hash and compare even for an unknown client, so timing does not reveal which ids exist.
   const matches = isSameSecret(secret, client?.resource.secret ?? '0'.repeat(64));
   const grants = client?.resource.grant_types;
   if (!client || !matches || !Array.isArray(grants) || !grants.includes('basic') || client.resource.active === false) {
+    throttle.recordFailure(id, address);
     throw loginRequired('Invalid client credentials', 'Basic');
   }
   return { client, method: 'basic', scope: [] };
@@ -114,15 +120,16 @@ async function authenticateBasic(services: Services, encoded: string): Promise<A
  * The authentication stage: credentials → who is calling. Authorization header first (Bearer or
  * Basic), then the `asid` login cookie; nothing at all is an anonymous caller ({}). Presented but
  * bad, expired or revoked credentials are refused here with 401, never treated as anonymous.
+ * `address`, the caller's network address, is what failed Basic authentications are counted by.
  */
-export async function authenticateRequest(services: Services, headers: Headers): Promise<AuthContext> {
+export async function authenticateRequest(services: Services, headers: Headers, address?: string): Promise<AuthContext> {
   const authorization = headers.authorization?.trim();
   if (authorization) {
     const space = authorization.indexOf(' ');
     const scheme = (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
     const value = space < 0 ? '' : authorization.slice(space + 1).trim();
     if (scheme === 'bearer' && value) return authenticateBearer(services, value);
-    if (scheme === 'basic' && value) return authenticateBasic(services, value);
+    if (scheme === 'basic' && value) return authenticateBasic(services, value, address);
     throw loginRequired('Unsupported or empty Authorization header', 'Bearer', false);
   }
   const asid = readCookie(headers.cookie, 'asid');

@@ -1,60 +1,64 @@
-import { OAuthError } from '../oauth/oauth-error';
+import { tooManyAttempts } from '../oauth/oauth-error';
+import { createFixedWindowCounter } from './fixed-window-counter';
 
 /**
- * Counts failed logins and password grants per user name and per client address in fixed windows;
- * once a key reaches its limit, attempts are refused with 429 and Retry-After until the window ends
- * (OWASP ASVS V2.2.1). Names are counted whether or not such a user exists, so the response never
- * tells. Kept in memory: each process throttles on its own.
+ * Limits password attempts per user name and per client address in fixed windows; once a key
+ * reaches its limit, attempts are refused with 429 and Retry-After until the window ends (OWASP
+ * ASVS V2.2.1). Names are counted whether or not such a user exists, so the response never tells.
+ *
+ * An attempt is counted when it starts, before the password is compared: bcrypt is asynchronous,
+ * so a count made only after the comparison would let any number of parallel guesses pass the
+ * check while the first ones are still being compared. The price is that attempts in flight count
+ * too: more parallel logins for one name than its limit are refused even when they are right.
  */
 export interface LoginThrottle {
-  /** Throws 429 when the name or the address is over its limit. */
-  check(userName: string, address: string | undefined): void;
-  recordFailure(userName: string, address: string | undefined): void;
-  recordSuccess(userName: string): void;
+  /** Counts an attempt for the name and the address; throws 429 when either is already at its limit. */
+  reserve(userName: string, address: string | undefined): LoginAttempt;
 }
 
-interface Window {
-  failures: number;
-  resetAt: number;
+/** One counted attempt. Exactly one of these settles it; later calls do nothing. */
+export interface LoginAttempt {
+  /** A wrong password: the attempt stays counted. */
+  failed(): void;
+  /** The right password: the attempt is taken back and the name's window cleared. */
+  succeeded(): void;
+  /** No verdict (an error on the way): the attempt is taken back. */
+  release(): void;
 }
-
-const MAX_TRACKED = 100_000;
 
 export function createLoginThrottle(options: { maxPerUser: number; maxPerAddress: number; windowSeconds: number }, now = () => Date.now()): LoginThrottle {
-  const windows = new Map<string, Window>();
+  const counter = createFixedWindowCounter(options.windowSeconds, now);
   const userKey = (name: string) => `u:${name.trim().toLowerCase()}`;
   const addressKey = (address: string) => `a:${address}`;
 
-  function retryAfter(key: string, limit: number): number | undefined {
-    const window = windows.get(key);
-    if (!window || window.resetAt <= now()) return undefined;
-    return window.failures >= limit ? Math.ceil((window.resetAt - now()) / 1000) : undefined;
-  }
-
-  function prune(): void {
-    const time = now();
-    for (const [key, window] of windows) if (window.resetAt <= time) windows.delete(key);
-  }
-
-  function count(key: string): void {
-    if (windows.size >= MAX_TRACKED) prune();
-    const time = now();
-    const window = windows.get(key);
-    if (!window || window.resetAt <= time) windows.set(key, { failures: 1, resetAt: time + options.windowSeconds * 1000 });
-    else window.failures += 1;
-  }
-
   return {
-    check(userName, address) {
-      const wait = Math.max(retryAfter(userKey(userName), options.maxPerUser) ?? 0, address ? (retryAfter(addressKey(address), options.maxPerAddress) ?? 0) : 0);
-      if (wait > 0) throw new OAuthError(429, 'temporarily_unavailable', 'Too many failed attempts; try again later', { 'retry-after': String(wait) });
-    },
-    recordFailure(userName, address) {
-      count(userKey(userName));
-      if (address) count(addressKey(address));
-    },
-    recordSuccess(userName) {
-      windows.delete(userKey(userName));
+    reserve(userName, address) {
+      const user = userKey(userName);
+      const place = address === undefined ? undefined : addressKey(address);
+      const wait = Math.max(counter.retryAfter(user, options.maxPerUser), place === undefined ? 0 : counter.retryAfter(place, options.maxPerAddress));
+      if (wait > 0) throw tooManyAttempts(wait);
+      // No await between the check above and these counts: the reservation is atomic.
+      const userWindow = counter.add(user);
+      const placeWindow = place === undefined ? undefined : counter.add(place);
+      let settled = false;
+      const giveBack = () => {
+        if (settled) return false;
+        settled = true;
+        counter.remove(user, userWindow);
+        if (place !== undefined) counter.remove(place, placeWindow!);
+        return true;
+      };
+      return {
+        failed() {
+          settled = true;
+        },
+        succeeded() {
+          if (giveBack()) counter.clear(user);
+        },
+        release() {
+          giveBack();
+        },
+      };
     },
   };
 }

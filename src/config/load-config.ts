@@ -34,6 +34,9 @@ export interface AuthSettings {
   /** Failed logins per user name, and per client address, before further attempts are refused. */
   readonly maxFailuresPerUser: number;
   readonly maxFailuresPerAddress: number;
+  /** Failed client authentications (secret or assertion) per client id, and per client address. */
+  readonly maxClientFailures: number;
+  readonly maxClientFailuresPerAddress: number;
   /** How long failures are remembered and how long a throttled name or address waits (seconds). */
   readonly throttleWindowSeconds: number;
   /** How long a retired signing key stays in the JWKS (seconds): at least the longest token lifetime. */
@@ -132,6 +135,8 @@ export function loadConfig(env: Env = process.env): Config {
       bcryptCost: integer(env, 'BOX_AUTH_BCRYPT_COST', 10, 4, 31),
       maxFailuresPerUser: integer(env, 'BOX_AUTH_MAX_FAILED_LOGINS', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'BOX_AUTH_MAX_FAILED_LOGINS_PER_ADDRESS', 50, 1, 1_000_000),
+      maxClientFailures: integer(env, 'BOX_AUTH_MAX_FAILED_CLIENT_AUTH', 10, 1, 1_000_000),
+      maxClientFailuresPerAddress: integer(env, 'BOX_AUTH_MAX_FAILED_CLIENT_AUTH_PER_ADDRESS', 50, 1, 1_000_000),
       throttleWindowSeconds: integer(env, 'BOX_AUTH_THROTTLE_WINDOW', 300, 1, 86_400),
       retiredKeyTtlSeconds: integer(env, 'BOX_AUTH_RETIRED_KEY_TTL', 7 * 86_400, 0, 366 * 86_400),
     }),

@@ -132,7 +132,7 @@ export function createApp(services: Services): RequestListener {
     exchange.wire = negotiateFormat(query._format?.[0], req.headers.accept);
     const headers = headersOf(req);
     // Who is calling is settled before the body is read: bad credentials never cost a read or a parse.
-    const auth = await authenticateRequest(services, headers);
+    const auth = await authenticateRequest(services, headers, req.socket.remoteAddress);
     const edge = { remoteAddr: req.socket.remoteAddress, scheme };
     const scope = { services, format: fhir ? formats.fhir : formats.stored, q: services.db, auth, edge };
     const searchPost = isSearchPost(req.method!, path.segments);
@@ -164,7 +164,7 @@ export function createApp(services: Services): RequestListener {
       return runAuthEndpoint(DELETE_SESSION, req, res, exchange, search);
     }
     if (pathname === '/auth/test-policy' && method === 'POST') {
-      const auth = await authenticateRequest(services, headersOf(req));
+      const auth = await authenticateRequest(services, headersOf(req), req.socket.remoteAddress);
       const raw = await readBody(req, config.bodyLimitBytes);
       const result = await testPolicy(services, auth, await parseBody(raw, req.headers['content-type'], false, callerKey(auth, req.socket.remoteAddress)));
       return send(res, 200, result, negotiateFormat(undefined, req.headers.accept), false);

@@ -1,7 +1,7 @@
 import { isSameSecret } from '../auth/hash-secret';
 import type { Services } from '../interactions/interaction-context';
 import { checkClientAssertion } from './check-client-assertion';
-import { invalidClient, invalidRequest } from './oauth-error';
+import { invalidClient, invalidRequest, OAuthError, tooManyAttempts } from './oauth-error';
 import { presentedAssertion } from './presented-assertion';
 
 export interface PresentedClient {
@@ -54,19 +54,37 @@ const NO_HASH = '0'.repeat(64);
 
 /**
  * The client stage: the presented client exists, is active and, when it shows a secret or must,
- * shows the right one. Every failure is the same invalid_client, whichever check failed.
+ * shows the right one. Every failure is the same invalid_client, whichever check failed, and is
+ * counted against the client id and the address; at the limit the answer is 429 (see
+ * ClientAuthThrottle).
  */
 export async function authenticateClient(
   services: Services,
   presented: PresentedClient | undefined,
   secretRequired: (client: Record<string, unknown>) => boolean,
+  address: string | undefined,
 ): Promise<AuthenticatedClient> {
   if (!presented) throw invalidClient('Client authentication is required', false);
   const client = await services.auth.cache.client(services.db, presented.id);
-  const fail = () => invalidClient('Client authentication failed', presented.usedBasic);
+  const throttle = services.auth.clientThrottle;
+  // From this check to the verdict on a secret there is no await, so parallel guesses are each
+  // counted before the next one is compared.
+  const wait = throttle.retryAfter(presented.id, address);
+  if (wait > 0) throw tooManyAttempts(wait);
+  const fail = () => {
+    throttle.recordFailure(presented.id, address);
+    return invalidClient('Client authentication failed', presented.usedBasic);
+  };
   if (presented.assertion !== undefined) {
     if (!client || client.resource.active === false) throw fail();
-    await checkClientAssertion(services, client, presented.assertion);
+    // A signature cannot be guessed, so parallel assertions need no reservation: a refused one is
+    // counted when it is refused.
+    try {
+      await checkClientAssertion(services, client, presented.assertion);
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'invalid_client') throttle.recordFailure(presented.id, address);
+      throw error;
+    }
   } else if (presented.secret !== undefined) {
     // Compare even for an unknown client, so timing does not tell which client ids exist.
     const ok = isSameSecret(presented.secret, client?.resource.secret ?? NO_HASH);

@@ -25,7 +25,7 @@ function mayIntrospect(caller: AuthenticatedClient, session: LoadedSession): boo
  */
 export async function introspectEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The introspection endpoint takes POST');
-  const caller = await authenticateClient(req.services, presentedClient(req.headers, req.params), () => true);
+  const caller = await authenticateClient(req.services, presentedClient(req.headers, req.params), () => true, req.address);
   const token = req.params.token;
   if (!token) throw invalidRequest('token is required');
   const found = await findTokenSession(req.services.db, token, req.params.token_type_hint);

@@ -24,6 +24,10 @@ export const invalidScope = (description: string) => new OAuthError(400, 'invali
 export const unauthorizedClient = (description: string) => new OAuthError(400, 'unauthorized_client', description);
 export const unsupportedGrantType = (description: string) => new OAuthError(400, 'unsupported_grant_type', description);
 
+/** Throttled (OWASP ASVS V2.2.1): 429 and when to come back; RFC 6749 has no code of its own for it. */
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new OAuthError(429, 'temporarily_unavailable', 'Too many failed attempts; try again later', { 'retry-after': String(retryAfterSeconds) });
+
 /**
  * RFC 6749 §5.2: 401; when the client tried HTTP Basic, the response MUST carry WWW-Authenticate
  * naming the scheme it used.

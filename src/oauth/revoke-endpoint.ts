@@ -12,7 +12,7 @@ import { isSecretRequired } from './token-endpoint';
  */
 export async function revokeEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The revocation endpoint takes POST');
-  const client = await authenticateClient(req.services, presentedClient(req.headers, req.params), (stored) => isSecretRequired('refresh_token', stored));
+  const client = await authenticateClient(req.services, presentedClient(req.headers, req.params), (stored) => isSecretRequired('refresh_token', stored), req.address);
   const token = req.params.token;
   if (!token) throw invalidRequest('token is required');
   const found = await findTokenSession(req.services.db, token, req.params.token_type_hint);

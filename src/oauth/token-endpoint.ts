@@ -47,7 +47,7 @@ export async function tokenEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The token endpoint takes POST');
   const grantType = checkGrantType(req.params);
   const presented = presentedClient(req.headers, req.params);
-  const client = await authenticateClient(req.services, presented, (stored) => isSecretRequired(grantType, stored));
+  const client = await authenticateClient(req.services, presented, (stored) => isSecretRequired(grantType, stored), req.address);
   checkClientGrant(grantType, client);
   const body = await GRANTS[grantType](req, client);
   return { status: 200, body, headers: { ...NO_STORE } };

@@ -85,8 +85,8 @@ describe('conditional writes sent at the same time with one condition', () => {
   });
 
   // The write holds a transaction (and the condition's lock) while the policy's query is checked:
-  // a check on another connection waited forever on PGlite (one connection), and on PostgreSQL could
-  // wait for a pool connection held by requests that wait for the lock.
+  // a check on another connection waited forever on PGlite (one connection), and on PostgreSQL for a
+  // pool connection held by other writers' transactions, each waiting for one too.
   it("an sql-engine AccessPolicy written conditionally or in a transaction bundle has its query checked on the writer's transaction", async () => {
     const policy = (id: string, query: string) => ({ resourceType: 'AccessPolicy', id, engine: 'sql', sql: { query } });
     await server.http.put('/fhir/AccessPolicy?_id=cond-sql').send(policy('cond-sql', 'select false')).expect(201);
@@ -96,5 +96,10 @@ describe('conditional writes sent at the same time with one condition', () => {
     await server.http.post('/fhir').send(bundle('select false')).expect(200);
     const stored = await server.sql<{ id: string; query: string }>("select id, resource#>>'{sql,query}' as query from accesspolicy where id in ('cond-sql', 'tx-sql') order by id");
     expect(stored).toEqual([{ id: 'cond-sql', query: 'select false' }, { id: 'tx-sql', query: 'select false' }]);
+    // More bundles at once than the pool (5 in tests) has connections: none may wait for a second one.
+    const many = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => server.http.post('/fhir').send({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: policy(`many-${i}`, 'select false'), request: { method: 'PUT', url: `AccessPolicy/many-${i}` } }] })),
+    );
+    expect(many.map((r) => r.status)).toEqual(new Array(10).fill(200));
   }, 10_000);
 });

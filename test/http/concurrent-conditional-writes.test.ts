@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestServer, type TestServer } from '../support/test-server';
+import supertest from 'supertest';
+import { createApp } from '../../src/http/create-app';
+import { createLogger } from '../../src/log/logger';
+import { createServices } from '../../src/server/start-server';
+import { ROOT_SECRET, startTestServer, type TestServer } from '../support/test-server';
 
 // FHIR http.html#ccreate and #cond-update: a condition that matches nothing creates, one that matches
 // one resource finds (create: 200) or updates (update: 200) it. Requests sent at once with the same
@@ -62,6 +66,30 @@ describe('conditional writes sent at the same time with one condition', () => {
     );
     expect(tally(responses.map((r) => r.status))).toEqual({ 201: 1, 200: PARALLEL - 1 });
     expect(await rowsWith(value)).toBe(1);
+  });
+
+  it('two servers on one database: conditional creates and updates with one condition sent to both at once create exactly once', async () => {
+    // A second server with its own pool, caches and services, as another process would have; only
+    // PostgreSQL is shared. PGlite is one database inside one process: there they share its handle.
+    const { config, db } = server.services;
+    const second = await createServices(config, { ...(config.databaseUrl ? {} : { db }), logger: createLogger('silent'), print: () => undefined });
+    try {
+      const other = supertest(createApp(second));
+      for (let round = 0; round < ROUNDS; round++) {
+        const value = `two-servers-${round}`;
+        const responses = await Promise.all(
+          Array.from({ length: PARALLEL }, (_, i) =>
+            i % 2 === 0
+              ? server.http.post('/fhir/Patient').set('If-None-Exist', `identifier=${SYSTEM}|${value}`).send(identified(value))
+              : other.put(`/fhir/Patient?identifier=${SYSTEM}|${value}`).auth('root', ROOT_SECRET).send(identified(value)),
+          ),
+        );
+        expect(tally(responses.map((r) => r.status))).toEqual({ 201: 1, 200: PARALLEL - 1 });
+        expect(await rowsWith(value)).toBe(1);
+      }
+    } finally {
+      if (config.databaseUrl) await second.close();
+    }
   });
 
   it.each(['transaction', 'batch'])('a conditional create entry in %s bundles sent at once: exactly one is created, the other entries get it', async (type) => {

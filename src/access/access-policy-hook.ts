@@ -1,3 +1,4 @@
+import type { Queryable } from '../db/database';
 import { unprocessable } from '../errors/http-error';
 import type { WriteHook } from '../interactions/resource-hooks';
 import { compilePolicy } from './compile-policy';
@@ -5,8 +6,13 @@ import type { PolicySql } from './compile-policy-sql';
 import { PolicyError, type PolicyProblem } from './policy-error';
 
 export interface AccessPolicyHookOptions {
-  /** Throws a PolicyError when the query of an sql-engine policy cannot run, e.g. `(sql) => checkPolicySql(db, sql)`. */
-  checkSql: (sql: PolicySql) => Promise<void>;
+  /**
+   * Throws a PolicyError when the query of an sql-engine policy cannot run, e.g.
+   * `(sql, q) => checkPolicySql(policyDatabase(db, q), sql)`. q is the writer's handle: when it is a
+   * transaction (a bundle, a conditional write), the check must run on it, not on another
+   * connection — PGlite has one, and a pool may have none left while the writer holds a lock.
+   */
+  checkSql: (sql: PolicySql, q: Queryable) => Promise<void>;
 }
 
 /**
@@ -16,13 +22,13 @@ export interface AccessPolicyHookOptions {
  */
 export function createAccessPolicyHook(options: AccessPolicyHookOptions): WriteHook {
   return {
-    async beforeWrite(resource, { id }) {
+    async beforeWrite(resource, { q, id }) {
       const problems: PolicyProblem[] = [];
       try {
         const compiled = compilePolicy({ ...resource, id });
         for (const sql of compiled.sql) {
           try {
-            await options.checkSql(sql);
+            await options.checkSql(sql, q);
           } catch (error) {
             if (!(error instanceof PolicyError)) throw error;
             problems.push(...error.problems);

@@ -21,6 +21,7 @@ import { createForeignTokenVerifier } from '../identity/create-foreign-token-ver
 import { createAccessPolicies } from '../access/access-policies';
 import { createAccessPolicyHook } from '../access/access-policy-hook';
 import { checkPolicySql } from '../access/check-policy-sql';
+import { policyDatabase } from '../access/authorize-request';
 import { ensureBootstrapPolicies } from '../access/ensure-bootstrap-policies';
 import { loadRegistry } from '../schema/resource-registry';
 import { createValidator } from '../schema/validate-resource';
@@ -56,7 +57,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const foreignTokens = createForeignTokenVerifier({ db, createUsers: config.createUsersFromForeignTokens, logger });
   await foreignTokens.listen();
   // A policy that cannot work is refused when written (422), never discovered at request time.
-  const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql) => checkPolicySql(db, sql) });
+  const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql, q) => checkPolicySql(policyDatabase(db, q), sql) });
   // Secrets we must keep in clear to use them (an IdP's client secret, an introspector's key) are
   // never presented either, and an update that omits one keeps it.
   const providerSecrets = ['client.secret', 'client.private-key'];

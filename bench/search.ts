@@ -1,14 +1,16 @@
 /**
  * npm run bench:search — search over 100,000 Patients through the server (autocannon, loopback):
  * by a token parameter (identifier) and by a string parameter (name, prefix), then 100-entry
- * transaction bundles. Goals: indexed search p99 < 20 ms at concurrency 16; bundle ≥ 2,000 resources/s.
+ * transaction bundles; and what a total costs: a one-row page of all of them without and with
+ * `_total=accurate`, one request at a time for 2 s each. Goals: indexed search p99 < 20 ms at
+ * concurrency 16; bundle ≥ 2,000 resources/s.
  * The rows are seeded with SQL straight into the table and its history (the server's own write path
  * is what bench:crud measures). BENCH_SECONDS (default 10) bounds each scenario;
  * BENCH_CONNECTIONS (default 16) is the search concurrency, BENCH_BUNDLE_CONNECTIONS (default 4) the bundles'.
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
+import { loop, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -42,6 +44,15 @@ async function seed(dbUrl: string): Promise<void> {
   }
 }
 
+/** One request at a time: the latency of the page itself, not of a queue. */
+function sequential(name: string, url: string): Promise<Figures> {
+  return loop(name, 2, 1, async () => {
+    const response = await fetch(url, { headers: { authorization: ROOT_BASIC } });
+    if (!response.ok) throw new Error(`${name}: ${response.status}`);
+    await response.arrayBuffer();
+  });
+}
+
 const random = () => 1 + Math.floor(Math.random() * ROWS);
 
 function bundle(): string {
@@ -70,11 +81,15 @@ async function main() {
     const string = await cannon('search: string (name=fam…, prefix)', server.url, {
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/fhir/Patient?name=fam${random()}` }) }],
     });
+    const uncounted = await sequential('search: one-row page (_count=1), no total', `${server.url}/fhir/Patient?_count=1`);
+    const counted = await sequential('search: one-row page (_count=1), _total=accurate', `${server.url}/fhir/Patient?_count=1&_total=accurate`);
     const transaction = await cannon(`transaction: ${BUNDLE_SIZE}-entry bundle`, `${server.url}/fhir`, { method: 'POST', body: bundle() }, BUNDLE_CONNECTIONS);
     printTable([
       read,
       { ...token, ratio: `p99 goal < 20 ms (${token.p99 < 20 ? 'met' : 'missed'})` },
       { ...string, ratio: `p99 goal < 20 ms (${string.p99 < 20 ? 'met' : 'missed'})` },
+      uncounted,
+      { ...counted, ratio: `${(counted.p50 / uncounted.p50).toFixed(1)}× the page without a total` },
       { ...transaction, ratio: `${(transaction.rps * BUNDLE_SIZE).toFixed(0)} resources/s (goal ≥ 2000)` },
     ]);
     console.log(`\nserver peak RSS: ${server.peakRssMb()} MB; ${CONNECTIONS} connections for searches, ${BUNDLE_CONNECTIONS} for bundles, ${SECONDS} s per scenario, pool 10`);

@@ -15,6 +15,8 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Largest _count a search may ask for (BOX_SEARCH_MAX_COUNT). */
   readonly searchMaxCount: number;
+  /** How long an exact search total (`_total=accurate`) may count, ms (BOX_SEARCH_TOTAL_TIMEOUT). */
+  readonly searchTotalTimeoutMs: number;
   readonly auth: AuthSettings;
   /** BOX_SECURITY_DEV_MODE: anyone may ask why a request was allowed or denied. Never in production. */
   readonly devMode: boolean;
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: byteSize(env, 'BOX_HTTP_MAX_BODY_SIZE', 10 * 1024 ** 2),
     logLevel: oneOf(env, 'BOX_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     searchMaxCount: integer(env, 'BOX_SEARCH_MAX_COUNT', 1000, 1, 100_000),
+    searchTotalTimeoutMs: integer(env, 'BOX_SEARCH_TOTAL_TIMEOUT', 2000, 1, 600_000),
     devMode: flag(env, 'BOX_SECURITY_DEV_MODE'),
     createUsersFromForeignTokens: flag(env, 'BOX_SECURITY_INTROSPECTION_CREATE_USER'),
     auth: Object.freeze({

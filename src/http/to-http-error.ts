@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable } from '../db/is-database-unavailable';
 import { HttpError } from '../errors/http-error';
+import { tooLongForIndex } from './too-long-for-index';
 
 /**
  * SQLSTATE class 22, "data exception": PostgreSQL refused a value the request carried (a character
@@ -18,6 +19,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
   const code = (error as { code?: string } | null)?.code;
   if (code === '23505') return new HttpError(409, 'duplicate', 'A resource with the same unique value already exists');
   if (code === '40001' || code === '40P01') return new HttpError(409, 'conflict', 'The write conflicted with a concurrent one; try again');
+  const tooLong = tooLongForIndex(error);
+  if (tooLong) return tooLong;
   // The request is at fault, so a 400 — the body's own checks catch most of these earlier, with
   // more precise words.
   if (isDataException(error)) {

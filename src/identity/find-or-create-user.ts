@@ -61,6 +61,9 @@ function dataOfClaims(claims: Obj): Obj {
   return data;
 }
 
+/** OpenID Connect Core §2: a `sub` "MUST NOT exceed 255 ASCII characters in length". */
+const MAX_SUB_LENGTH = 255;
+
 async function findByIdentifier(db: Queryable, system: string, value: string): Promise<CachedUser | undefined> {
   const { rows } = await db.query<{ id: string; txid: string; resource: Obj }>(
     `select id, txid, resource from "user" where resource->'identifier' @> $1::jsonb order by cts, id limit 1`,
@@ -112,6 +115,8 @@ export async function findOrCreateUser(db: Database, identity: ForeignIdentity, 
   const provider = introspector.identityProvider?.resource;
   const sub = claims.sub;
   if (!provider?.system || typeof sub !== 'string' || !sub) return undefined;
+  // OIDC Core §2; and the identity's row is keyed by it (user_identity), whose index holds ~2,700 bytes.
+  if ([...sub].length > MAX_SUB_LENGTH) throw new ForeignTokenError('malformed', `the token's sub is longer than ${MAX_SUB_LENGTH} characters`);
 
   const key = `${provider.system}\0${sub}`;
   const known = users.get(key);

@@ -2,9 +2,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { createRemoteJWKSet } from 'jose';
 import { readCookie } from '../auth/read-cookie';
 import type { Database } from '../db/database';
+import type { HttpError } from '../errors/http-error';
+import { toHttpError } from '../http/to-http-error';
 import type { Logger } from '../log/logger';
 import type { LocalUser } from './find-or-create-user';
-import { finishSignIn } from './finish-sign-in';
+import { finishSignIn, type CallbackParams } from './finish-sign-in';
 import { loadIdentityProvider } from './load-identity-provider';
 import { SignInError } from './sign-in-error';
 import { startSignIn } from './start-sign-in';
@@ -28,6 +30,24 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 /** Only a path on this server: anything else would make us an open redirector (RFC 9700 §4.11). */
 function toReturnPath(value: unknown): string {
   return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+}
+
+/** RFC 6749 §3.1: a parameter "MUST NOT be included more than once"; a repeated one is refused. */
+function toCallbackParams(query: Record<string, unknown>): CallbackParams {
+  const params: CallbackParams = {};
+  for (const name of ['state', 'code', 'error', 'error_description'] as const) {
+    const value = query[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new SignInError(400, 'bad-request', `the callback gives ${name} more than once`);
+    params[name] = value;
+  }
+  return params;
+}
+
+/** Express decodes `:id` before a handler runs: a malformed %-sequence reaches the error handler as a URIError. */
+function toKnownError(error: unknown): HttpError | undefined {
+  if (error instanceof URIError) return new SignInError(400, 'bad-request', 'the address is not valid percent-encoding');
+  return toHttpError(error);
 }
 
 /**
@@ -56,8 +76,7 @@ export function createIdentityProviderRoutes(options: IdentityProviderRoutesOpti
   router.get('/auth/callback/:id', async (req: Request, res: Response) => {
     res.set('cache-control', 'no-store').append('set-cookie', stateCookie('', 0));
     const provider = await loadIdentityProvider(db, req.params.id as string);
-    const query = req.query as Record<string, string | undefined>;
-    const { user, returnTo } = await finishSignIn(db, provider, query, {
+    const { user, returnTo } = await finishSignIn(db, provider, toCallbackParams(req.query), {
       browserState: readCookie(req.headers.cookie, STATE_COOKIE),
       remoteSets,
       timeoutMs,
@@ -70,11 +89,11 @@ export function createIdentityProviderRoutes(options: IdentityProviderRoutesOpti
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const known = error instanceof SignInError;
+    const known = toKnownError(error);
     if (!known) logger?.log('error', 'sign-in through an identity provider failed', { error: (error as Error).message });
-    else logger?.log('warn', 'sign-in refused', { reason: error.reason, message: error.message });
-    const status = known ? error.status : 500;
-    const message = known ? error.message : 'the sign-in failed unexpectedly';
+    else logger?.log('warn', 'sign-in refused', { reason: known instanceof SignInError ? known.reason : undefined, message: known.message });
+    const status = known ? known.status : 500;
+    const message = known ? known.message : 'the sign-in failed unexpectedly';
     res
       .status(status)
       .type('html')

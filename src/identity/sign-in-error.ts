@@ -1,6 +1,6 @@
 import { HttpError } from '../errors/http-error';
 
-export type SignInReason = 'unknown-provider' | 'misconfigured' | 'state' | 'provider-error' | 'token-exchange' | 'id-token' | 'provider-unavailable';
+export type SignInReason = 'bad-request' | 'unknown-provider' | 'misconfigured' | 'state' | 'provider-error' | 'token-exchange' | 'id-token' | 'provider-unavailable';
 
 /**
  * A sign-in through an IdentityProvider that cannot finish. Rendered as an error page by the

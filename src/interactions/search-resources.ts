@@ -1,7 +1,9 @@
+import { toOperationOutcome } from '../errors/to-operation-outcome';
 import { preferredHandling } from '../search/preferred-handling';
 import { searchParametersOf } from '../search/load-search-parameters';
 import { parseSearchQuery, type SearchQuery } from '../search/parse-search-query';
 import { runSearch } from '../search/run-search';
+import { searchTotal } from '../search/search-total';
 import type { StoredVersion } from '../store/resource-store';
 import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
 
@@ -24,6 +26,12 @@ function pageUrl(base: string, query: SearchQuery, page: number): string {
   return `${base}/${query.resourceType}?${params.toString()}`;
 }
 
+/** A warning entry (FHIR search.html#errors: search.mode = outcome). */
+function uncounted(timeoutMs: number): Record<string, unknown> {
+  const diagnostics = `The total was not counted: counting took longer than ${timeoutMs} ms (BOX_SEARCH_TOTAL_TIMEOUT); try _total=estimate`;
+  return { resource: toOperationOutcome([{ severity: 'warning', code: 'too-costly', diagnostics }]), search: { mode: 'outcome' } };
+}
+
 /** GET /<Type>?… and POST /<Type>/_search: a Bundle of type searchset, paged by _count and _page. */
 export async function searchResources(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
@@ -31,28 +39,33 @@ export async function searchResources(ctx: InteractionContext, req: ResourceRequ
     maxCount: ctx.services.config.searchMaxCount,
     lenient: preferredHandling(req.headers.prefer) === 'lenient',
   });
-  const result = await runSearch(ctx.q, query, [ctx.format.base]);
-  const page: StoredVersion[] = result.versions.slice(0, query.count);
+  const bases = [ctx.format.base];
+  const { versions } = query.summaryCount ? { versions: [] } : await runSearch(ctx.q, query, bases);
+  const total = await searchTotal(ctx.services.db, ctx.q, query, bases, query.summaryCount ? undefined : versions.length, ctx.services.config.searchTotalTimeoutMs);
+  const page: StoredVersion[] = versions.slice(0, query.count);
   const link = [{ relation: 'self', url: pageUrl(ctx.format.base, query, query.page) }];
   if (!query.summaryCount) {
-    if (result.versions.length > query.count) link.push({ relation: 'next', url: pageUrl(ctx.format.base, query, query.page + 1) });
+    if (versions.length > query.count) link.push({ relation: 'next', url: pageUrl(ctx.format.base, query, query.page + 1) });
     if (query.page > 1) link.push({ relation: 'previous', url: pageUrl(ctx.format.base, query, query.page - 1) });
   }
+  const entry: Array<Record<string, unknown>> = page.map((version) => {
+    const resource = ctx.format.present(version);
+    return {
+      fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
+      resource: query.elements ? subset(resource, query.elements) : resource,
+      search: { mode: 'match' },
+    };
+  });
+  // The search still answers when counting takes too long; an outcome entry says why there is no total.
+  if (query.total === 'accurate' && total === undefined) entry.push(uncounted(ctx.services.config.searchTotalTimeoutMs));
   return {
     status: 200,
     body: {
       resourceType: 'Bundle',
       type: 'searchset',
-      ...(result.total !== undefined ? { total: result.total } : {}),
+      ...(total !== undefined ? { total } : {}),
       link,
-      entry: page.map((version) => {
-        const resource = ctx.format.present(version);
-        return {
-          fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
-          resource: query.elements ? subset(resource, query.elements) : resource,
-          search: { mode: 'match' },
-        };
-      }),
+      entry,
     },
   };
 }

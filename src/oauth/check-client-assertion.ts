@@ -15,6 +15,8 @@ export const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256'
 /** OIDC Core §9 / RFC 7523 §3 item 4: an assertion is a one-off; one that lives longer than this is refused. */
 const MAX_LIFETIME_SECONDS = 300;
 const CLOCK_TOLERANCE_SECONDS = 30;
+/** A jti is kept in an index, whose entries hold about 2,700 bytes; RFC 7519 §4.1.7 makes it a string. */
+const MAX_JTI_LENGTH = 256;
 
 const refuse = (description: string) => invalidClient(`Client authentication failed: ${description}`, false);
 
@@ -73,5 +75,7 @@ export async function checkClientAssertion(services: Services, client: { id: str
   }
   const now = Math.floor(Date.now() / 1000);
   if (claims.exp! - now > MAX_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw refuse(`the client assertion must expire within ${MAX_LIFETIME_SECONDS} s`);
-  if (!(await claimJti(services, client.id, String(claims.jti), claims.exp!))) throw refuse('the client assertion was already used (jti)');
+  const { jti } = claims;
+  if (typeof jti !== 'string' || [...jti].length > MAX_JTI_LENGTH) throw refuse(`the client assertion's jti must be a string of at most ${MAX_JTI_LENGTH} characters`);
+  if (!(await claimJti(services, client.id, jti, claims.exp!))) throw refuse('the client assertion was already used (jti)');
 }

@@ -55,6 +55,8 @@ interface FieldSpec {
   targets?: string[];
   /** FHIR primitives get a `_name` companion holding id/extension */
   primitiveCompanion?: boolean;
+  /** Longest string allowed, in characters (IAM fields an index covers). */
+  maxLength?: number;
 }
 
 interface ChoiceGroup {
@@ -279,7 +281,7 @@ function specsFromStructureDefinition(
 
 interface IamFile {
   resourceType: string;
-  elements: Record<string, { type: string; min?: number; max?: string; enum?: string[]; refs?: string[] }>;
+  elements: Record<string, { type: string; min?: number; max?: string; enum?: string[]; refs?: string[]; maxLength?: number }>;
 }
 
 function specsFromIam(def: IamFile): Map<string, ObjectSpec> {
@@ -309,6 +311,7 @@ function specsFromIam(def: IamFile): Map<string, ObjectSpec> {
     if (!type) throw new Error(`IAM element ${full} has unknown type ${el.type}`);
     const field: FieldSpec = { name, type, array, required };
     if (el.enum) field.enum = el.enum.map(String);
+    if (el.maxLength !== undefined) field.maxLength = el.maxLength;
     if (type === 'Reference') field.targets = el.refs ?? [];
     parent.fields.push(field);
   }
@@ -389,10 +392,11 @@ export function generateSchemaFiles(iamDir: string = defaultIamDir): Map<string,
   dtDefs.iamString = { type: 'string' };
   dtDefs.Object = { type: 'object' };
   for (const [key, spec] of datatypeSpecs) dtDefs[key] = objectSchema(spec, '#/definitions/', false);
-  // Stored-format references carry the target as resourceType + id.
+  // Stored-format references carry the target as resourceType + id, and that id is a resource id.
   const ref = dtDefs.Reference as JsonObject;
   (ref.properties as JsonObject).resourceType = { type: 'string', pattern: '^[A-Z][A-Za-z]+$' };
   ref.dependentRequired = { resourceType: ['id'] };
+  ref.dependentSchemas = { resourceType: { properties: { id: { $ref: '#/definitions/id' } } } };
   files.set(
     DATATYPES_FILE,
     stableJson({
@@ -459,6 +463,7 @@ export function generateSchemaFiles(iamDir: string = defaultIamDir): Map<string,
       } else {
         single = { $ref: `${dtPrefix}${f.type}` };
       }
+      if (f.maxLength !== undefined) single.maxLength = f.maxLength;
       properties[f.name] = f.array ? { type: 'array', minItems: 1, items: single } : single;
       if (f.primitiveCompanion) {
         const element: JsonObject = { $ref: `${dtPrefix}Element` };

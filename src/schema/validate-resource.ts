@@ -48,8 +48,11 @@ function customError(path: string, message: string, field?: string): CustomError
   return { keyword: CUSTOM, instancePath: path, params: field ? { field } : {}, message };
 }
 
+/** Longer values are cut in messages: an answer need not repeat 8,000 characters back. */
+const QUOTED_LENGTH = 80;
+
 function quote(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return value.length > QUOTED_LENGTH ? `'${value.slice(0, QUOTED_LENGTH)}…' (${value.length} characters)` : `'${value}'`;
   try {
     return JSON.stringify(value);
   } catch {
@@ -134,6 +137,10 @@ function normalize(errors: readonly ErrorObject[]): RawIssue[] {
         if (typeFailed.has(path)) break;
         issues.push({ path, message: `Value ${quote(e.data)} must be at most ${params.limit}` });
         break;
+      case 'maxLength':
+        if (typeFailed.has(path)) break;
+        issues.push({ path, message: `Must be at most ${params.limit} characters long, got ${[...String(e.data)].length}` });
+        break;
       case 'minItems':
         issues.push({ path, message: 'Must not be an empty array (leave the field out instead)' });
         break;
@@ -170,7 +177,8 @@ function finish(rootType: string, raw: RawIssue[]): ValidationIssue[] {
   return out;
 }
 
-const RELATIVE_REF = /^([A-Za-z]+)\/[^/]+(\/_history\/[^/]+)?$/;
+const RELATIVE_REF = /^([A-Za-z]+)\/([^/]+)(\/_history\/[^/]+)?$/;
+const RESOURCE_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function joinTypes(types: readonly string[]): string {
   if (types.length <= 1) return types.join('');
@@ -215,6 +223,11 @@ export function createValidator(registry: ResourceRegistry, schemaDir: string = 
       const m = RELATIVE_REF.exec(ref.reference);
       if (!m) return true; // absolute URL, urn:uuid:, #contained, or not checkable
       target = m[1];
+      // FHIR references.html#literal: the id of a relative reference is a resource id.
+      if (registry.isResourceType(target) && !RESOURCE_ID.test(m[2])) {
+        refTargets.errors = [customError(path, `${EXPR} names ${quote(m[2])}, which is not a valid id (1 to 64 letters, digits, '-' or '.')`)];
+        return false;
+      }
     } else {
       return true;
     }

@@ -18,6 +18,6 @@ export function toQueryRecord(query: URLSearchParams): Record<string, string[]> 
 export async function findMatches(q: Queryable, resourceType: string, query: URLSearchParams, limit = 2, bases: readonly string[] = []): Promise<StoredVersion[]> {
   const parsed = parseSearchQuery(resourceType, toQueryRecord(query), searchParametersOf(resourceType), { maxCount: limit, lenient: false });
   if (!parsed.terms.length) throw badRequest('A conditional request needs at least one search parameter');
-  const { versions } = await runSearch(q, { ...parsed, total: false, summaryCount: false, page: 1, sort: [] }, bases, { limit });
+  const { versions } = await runSearch(q, { ...parsed, total: 'none', summaryCount: false, page: 1, sort: [] }, bases, { limit });
   return versions;
 }

@@ -18,6 +18,7 @@ import { ensureBootstrapIdentities } from '../auth/ensure-bootstrap-identities';
 import { userPasswordHook } from '../auth/user-password-hook';
 import { createLogger, type Logger } from '../log/logger';
 import { createForeignTokenVerifier } from '../identity/create-foreign-token-verifier';
+import { identityProviderHook } from '../identity/identity-provider-hook';
 import { createAccessPolicies } from '../access/access-policies';
 import { createAccessPolicyHook } from '../access/access-policy-hook';
 import { checkPolicySql } from '../access/check-policy-sql';
@@ -64,7 +65,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const introspectorSecrets = ['jwt.secret', 'jwt.keys.k', 'introspection_endpoint.authorization'];
   const hooks = createResourceHooks(
     {
-      IdentityProvider: [keepOmittedSecrets(providerSecrets)],
+      IdentityProvider: [keepOmittedSecrets(providerSecrets), identityProviderHook],
       TokenIntrospector: [keepOmittedSecrets(introspectorSecrets)],
       User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser), forgetIdentityHook(foreignTokens.forgetUser)],
       Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient)],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
@@ -114,6 +114,16 @@ describe('private_key_jwt with inline Client.jwks', () => {
     expect(await refusal(withAssertion(await assertion(client.id, key, { exp: now() + 3600 })))).toMatchObject({ ...invalid, description: expect.stringContaining('within 300 s') });
     expect(await refusal(withAssertion(await assertion(client.id, key, { exp: undefined })))).toMatchObject(invalid);
     expect(await refusal(withAssertion(await assertion(client.id, key, { jti: undefined })))).toMatchObject(invalid);
+  });
+
+  it('refuses a jti that is not a string of at most 256 characters, which its index could not hold', async () => {
+    const key = await keyPair('RS256');
+    const client = await createClient(server, { jwks: [key.jwk] });
+    const tooLong = randomBytes(6000).toString('base64url');
+    const refused = { status: 401, error: 'invalid_client', description: expect.stringContaining('jti must be a string of at most 256 characters') };
+    expect(await refusal(withAssertion(await assertion(client.id, key, { jti: tooLong })))).toMatchObject(refused);
+    expect(await refusal(withAssertion(await assertion(client.id, key, { jti: 42 })))).toMatchObject(refused);
+    expect((await withAssertion(await assertion(client.id, key, { jti: 'j'.repeat(256) }))).status).toBe(200);
   });
 
   it('refuses an assertion whose iss or sub is another client, or whose client_id disagrees', async () => {

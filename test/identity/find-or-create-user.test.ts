@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createForeignTokenVerifier } from '../../src/identity/create-foreign-token-verifier';
 import { ForeignTokenError } from '../../src/identity/foreign-token-error';
@@ -81,6 +82,13 @@ describe('the local User of a foreign token', () => {
     // Created through the API of the server, not through this verifier: only the NOTIFY tells it.
     await putResource(server, 'User', 'late', { identifier: [{ system: 'service-accounts', value: 'late-service' }] });
     expect(await eventually(async () => (await watching.verify(token)).user?.id)).toBe('late');
+  });
+
+  it('is refused, and none is created, for a sub longer than the 255 characters OpenID Connect allows', async () => {
+    const sub = randomBytes(4000).toString('base64url');
+    await expect(verifier().verify(await providerJwt({ sub }))).rejects.toThrow("the token's sub is longer than 255 characters");
+    expect(await usersWith('service-accounts', sub)).toHaveLength(0);
+    expect((await verifier().verify(await providerJwt({ sub: 's'.repeat(255) }))).user).toBeDefined();
   });
 
   it('is none, and none is created, when just-in-time creation is off', async () => {

@@ -1,5 +1,5 @@
 import type { AuthContext } from '../auth/auth-context';
-import type { ResourceRequest } from '../interactions/interaction-context';
+import type { EdgeFacts, ResourceRequest } from '../interactions/interaction-context';
 import type { PolicyRequest } from './policy-request';
 import { withoutPaths } from '../interactions/secret-paths';
 
@@ -20,11 +20,6 @@ function visible(entity: { id: string; resource: Record<string, unknown> }, hidd
   const copy = { ...(hidden ? withoutPaths(entity.resource, hidden) : entity.resource), id: entity.id };
   visibleCopies.set(entity.resource, copy);
   return copy;
-}
-
-export interface EdgeFacts {
-  remoteAddr?: string;
-  scheme: string;
 }
 
 /** The request as AccessPolicies see it, with the reference product's keys. */

@@ -1,5 +1,5 @@
 import { toOperationOutcome } from '../errors/to-operation-outcome';
-import type { RequestScope } from '../http/handle-resource-request';
+import type { RequestContext } from '../interactions/interaction-context';
 import { toHttpError } from '../http/to-http-error';
 import type { BundleEntry } from './bundle-entry';
 import { dispatchEntry, toEntryResponse } from './dispatch-entry';
@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
  * A batch bundle: entries are independent (FHIR http.html#brules); each runs in a transaction of its
  * own and reports its own status; a failure is an OperationOutcome in its response.outcome.
  */
-export async function runBatch(scope: RequestScope, entries: BundleEntry[], prefer: string | undefined, requestId?: string): Promise<Record<string, unknown>> {
+export async function runBatch(scope: RequestContext, entries: BundleEntry[], prefer: string | undefined): Promise<Record<string, unknown>> {
   const responses: Record<string, unknown>[] = [];
   for (const entry of entries) {
     try {
@@ -18,7 +18,7 @@ export async function runBatch(scope: RequestScope, entries: BundleEntry[], pref
     } catch (error) {
       const known = toHttpError(error);
       if (!known) {
-        scope.services.logger.log('error', 'unexpected error in a batch entry', { requestId, entry: entry.index, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
+        scope.logger.log('error', 'unexpected error in a batch entry', { entry: entry.index, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
       }
       const status = known?.status ?? 500;
       const outcome = toOperationOutcome(known?.issues ?? [{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error in entry[${entry.index}]` }]);

@@ -1,5 +1,5 @@
 import { HttpError } from '../errors/http-error';
-import type { RequestScope } from '../http/handle-resource-request';
+import type { RequestContext } from '../interactions/interaction-context';
 import { toHttpError } from '../http/to-http-error';
 import { isPlainObject } from '../interactions/prepare-resource';
 import { assignIds, processingOrder, type BundleEntry } from './bundle-entry';
@@ -34,7 +34,7 @@ function bodyTarget(body: unknown): { resourceType: string; id: string } | undef
   return isPlainObject(body) && typeof body.resourceType === 'string' && typeof body.id === 'string' ? { resourceType: body.resourceType, id: body.id } : undefined;
 }
 
-async function runEntries(scope: RequestScope, entries: BundleEntry[], prefer: string | undefined): Promise<Record<string, unknown>[]> {
+async function runEntries(scope: RequestContext, entries: BundleEntry[], prefer: string | undefined): Promise<Record<string, unknown>[]> {
   const copies = entries.map((entry) => ({ ...entry }));
   const urns = assignIds(copies);
   const responses: Record<string, unknown>[] = new Array(copies.length);
@@ -56,7 +56,7 @@ async function runEntries(scope: RequestScope, entries: BundleEntry[], prefer: s
  * A transaction bundle: every entry in one database transaction, all or nothing (FHIR
  * http.html#transaction). Each entry re-enters the router with the transaction as its handle.
  */
-export async function runTransaction(scope: RequestScope, entries: BundleEntry[], prefer: string | undefined): Promise<Record<string, unknown>> {
+export async function runTransaction(scope: RequestContext, entries: BundleEntry[], prefer: string | undefined): Promise<Record<string, unknown>> {
   for (let attempt = 1; ; attempt++) {
     try {
       const responses = await scope.services.db.transaction((tx) => runEntries({ ...scope, q: tx }, entries, prefer));

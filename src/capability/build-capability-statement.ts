@@ -1,20 +1,26 @@
+import type { CapabilityEntry } from '../pipeline/route';
 import type { ResourceRegistry } from '../schema/resource-registry';
 import type { SearchParameterMap } from '../search/search-parameter';
 
-const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
-
 /**
- * The server's CapabilityStatement (FHIR capabilitystatement.html), derived from the registry of
- * types and the search-parameter registry the server itself searches with: a parameter is listed
- * only when it is actually supported.
+ * The server's CapabilityStatement (FHIR capabilitystatement.html), derived from what the server
+ * serves: the interactions and operations of its route table, the registry of types, and the
+ * search-parameter registry it searches with (a parameter is listed only when it is supported).
  */
 export function buildCapabilityStatement(
   registry: ResourceRegistry,
   searchParameters: SearchParameterMap,
+  served: readonly CapabilityEntry[],
   base: string,
   software: { name: string; version: string },
   date: string,
 ): Record<string, unknown> {
+  const interactions = (levels: Array<CapabilityEntry['level']>) => [...new Set(served.filter((entry) => levels.includes(entry.level) && entry.interaction).map((entry) => entry.interaction!))];
+  const operations = (levels: Array<CapabilityEntry['level']>) =>
+    [...new Set(served.filter((entry) => levels.includes(entry.level) && entry.operation).map((entry) => entry.operation!))].map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` }));
+  const typeInteractions = interactions(['type', 'instance']).map((code) => ({ code }));
+  const typeOperations = operations(['type', 'instance']);
+  const systemOperations = operations(['system']);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -28,10 +34,12 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
-        interaction: [{ code: 'transaction' }, { code: 'batch' }],
+        interaction: interactions(['system']).map((code) => ({ code })),
+        ...(systemOperations.length ? { operation: systemOperations } : {}),
         resource: registry.resourceTypes.map((type) => ({
           type,
-          interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+          interaction: typeInteractions,
+          ...(typeOperations.length ? { operation: typeOperations } : {}),
           versioning: 'versioned',
           readHistory: true,
           updateCreate: true,

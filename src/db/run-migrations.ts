@@ -2,15 +2,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../repo-root';
 import type { Database } from './database';
+import { tableName } from './table-name';
 import { searchIndexSteps } from '../search/search-index-steps';
 
 const defaultSqlDir = path.join(repoRoot, 'sql');
 /** Any fixed number: every server process on one database serializes its migrations on it. */
 const MIGRATION_LOCK_KEY = 7_303_001;
-
-export function tableName(resourceType: string): string {
-  return resourceType.toLowerCase();
-}
 
 /**
  * Applies the resource-table template once per known type, then the numbered SQL files under sql/

@@ -4,15 +4,11 @@ import { insertResource, readResource, updateResource } from '../store/resource-
 import { ForeignTokenError } from './foreign-token-error';
 import type { IdentityProviderResource, Introspector } from './load-introspectors';
 import { standardClaimsOf } from './standard-claims-of';
-import type { CachedUser, UserCache } from './user-cache';
+import type { CachedUser, LocalUser, UserCache } from './user-cache';
 
 type Obj = Record<string, unknown>;
 
-export interface LocalUser {
-  id: string;
-  /** The stored body (no id, resourceType or meta), as AuthContext.user carries it. */
-  resource: Obj;
-}
+export type { LocalUser } from './user-cache';
 
 export interface ForeignIdentity {
   introspector: Introspector;

@@ -1,4 +1,9 @@
-import type { LocalUser } from './find-or-create-user';
+/** A local User as the foreign-token path and AuthContext.user carry it. */
+export interface LocalUser {
+  id: string;
+  /** The stored body (no id, resourceType or meta). */
+  resource: Record<string, unknown>;
+}
 
 export interface CachedUser extends LocalUser {
   /** The version read, so a refresh of `data` can be conditional on it. */

@@ -1,7 +1,7 @@
 import { preconditionFailed } from '../errors/http-error';
 import { findMatches } from '../search/find-matches';
 import { deleteOne } from './delete-resource';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { searchQueryOf } from './search-query-of';
 import { withConditionLock } from './with-condition-lock';
 
@@ -11,7 +11,7 @@ import { withConditionLock } from './with-condition-lock';
  * "delete everything"). Under the condition's lock, like conditional create and update, so a
  * conditional update racing it with the same condition either updates before or creates after.
  */
-export async function conditionalDelete(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function conditionalDelete(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const query = searchQueryOf(req);
   return withConditionLock(ctx, resourceType, query, async (locked) => {

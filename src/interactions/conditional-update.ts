@@ -2,7 +2,7 @@ import { badRequest, conflict, preconditionFailed } from '../errors/http-error';
 import { findMatches } from '../search/find-matches';
 import { readResource } from '../store/resource-store';
 import { createOne } from './create-resource';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { isPlainObject } from './prepare-resource';
 import { updateOne } from './update-resource';
 import { searchQueryOf } from './search-query-of';
@@ -13,7 +13,7 @@ import { withConditionLock } from './with-condition-lock';
  * one match is updated (a body id must be that one), several are 412. Search and write run under
  * the condition's lock, so parallel requests with one condition create once and update that one.
  */
-export async function conditionalUpdate(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function conditionalUpdate(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const query = searchQueryOf(req);
   return withConditionLock(ctx, resourceType, query, async (locked) => {

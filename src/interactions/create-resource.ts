@@ -1,13 +1,13 @@
 import { conflict, preconditionFailed } from '../errors/http-error';
 import { findMatches } from '../search/find-matches';
 import { insertResource } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { prepareResource } from './prepare-resource';
 import { respondWithVersion } from './respond-with-version';
 import { withConditionLock } from './with-condition-lock';
 
 /** POST /<Type>: 201; a client-supplied id is kept, a taken one is 409. If-None-Exist: 0 / 1 / many. */
-export async function createResource(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function createResource(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const condition = req.headers['if-none-exist'];
   if (!condition) return createOne(ctx, req);
@@ -22,7 +22,7 @@ export async function createResource(ctx: InteractionContext, req: ResourceReque
 }
 
 /** The create itself, without a condition (or once the condition matched nothing). */
-export async function createOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function createOne(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const prepared = await prepareResource(ctx, resourceType, req.body, undefined);
   const version = await insertResource(ctx.q, resourceType, prepared.id, prepared.resource);

@@ -1,10 +1,10 @@
 import { notFound, preconditionFailed } from '../errors/http-error';
 import { deleteResource, readLatestVersion, readResource } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { versionHeaders, parseIfMatch } from './version-headers';
 
 /** DELETE: 200 with the deleted resource; already deleted: 204; never existed: 404. */
-export async function deleteOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function deleteOne(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const id = req.id!;
   const expected = parseIfMatch(req.headers['if-match']);

@@ -1,5 +1,4 @@
 import type { AccessPolicies } from '../access/access-policies';
-import type { EdgeFacts } from '../access/to-policy-request';
 import type { AuthContext } from '../auth/auth-context';
 import type { AuthRuntime } from '../auth/auth-runtime';
 import type { Config } from '../config/load-config';
@@ -41,17 +40,42 @@ export interface ResourceFormat {
   present(version: StoredVersion): Record<string, unknown>;
 }
 
-export interface InteractionContext {
+/** Facts of the HTTP connection a request (or its bundle) came on. */
+export interface EdgeFacts {
+  remoteAddr?: string;
+  scheme: string;
+}
+
+/**
+ * One request's context, from the HTTP edge to every stage, interaction, bundle entry, log line
+ * and error: who is calling, on which database handle, in which path style, under which id.
+ */
+export interface RequestContext {
   readonly services: Services;
-  /** The database, or the open transaction when the interaction runs inside a bundle. */
+  /** The database, or the open transaction when the request is an entry of a bundle. */
   readonly q: Queryable;
   readonly format: ResourceFormat;
   readonly auth: AuthContext;
   /** Facts of the HTTP connection (remote address, scheme), for bundle entries' authorization. */
   readonly edge: EdgeFacts;
+  /** The X-Request-Id echoed on the response; bundle entries share their bundle's. */
+  readonly requestId: string;
+  /** The services' logger, with requestId on every line. */
+  readonly logger: Logger;
+  /** Runs a bundle entry through the same pipeline as a request (bundles never see HTTP). */
+  readonly dispatch: (ctx: RequestContext, entry: EntryRequest) => Promise<ResourceResponse>;
 }
 
-/** A request as the interactions see it: no Express, no sockets. */
+/** A bundle entry as the pipeline takes it: the body already parsed, the caller the bundle's. */
+export interface EntryRequest {
+  method: string;
+  /** Relative (Patient/1?x=y) or absolute under the bundle's base. */
+  url: string;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+/** A request as the handlers see it: no sockets. */
 export interface ResourceRequest {
   method: string;
   resourceType?: string;
@@ -66,10 +90,18 @@ export interface ResourceRequest {
   contentType?: string;
   /** The path as the client wrote it (what policies see as `uri`); derived from the route when absent. */
   uri?: string;
+  /** Named path segments of the route (`:id` of /auth/redirect/:id). */
+  pathParams?: Record<string, string>;
+  /** The OAuth endpoints' parameters: the form or JSON body and the query, each given once. */
+  params?: Record<string, string>;
 }
 
 export interface ResourceResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A page for a person: written as text/html instead of serializing body. */
+  html?: string;
+  /** Set-Cookie values, one header each. */
+  cookies?: string[];
 }

@@ -3,7 +3,7 @@ import { HttpError, badRequest, preconditionFailed, unsupportedMediaType } from 
 import { bodyShapeProblem } from '../http/parse-body';
 import { updateResource } from '../store/resource-store';
 import { applyMergePatch } from './apply-merge-patch';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { prepareResource } from './prepare-resource';
 import { loadCurrent } from './read-resource';
 import { respondWithVersion } from './respond-with-version';
@@ -60,7 +60,7 @@ function applyJsonPatch(document: Record<string, unknown>, operations: unknown, 
  * style shows it. The result is validated like any write; the row is locked from read to write, so a
  * failing patch changes nothing and adds no version.
  */
-export async function patchOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function patchOne(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const id = req.id!;
   const expected = parseIfMatch(req.headers['if-match']);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, unprocessable } from '../errors/http-error';
-import type { InteractionContext } from './interaction-context';
+import type { RequestContext } from './interaction-context';
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 /** Server-owned meta fields: taken from the columns on the way out, dropped on the way in. */
@@ -46,7 +46,7 @@ export interface PreparedResource {
  * idFromUrl: the id in the URL (update); undefined on create, where a client id is kept or one is made.
  */
 export async function prepareResource(
-  ctx: InteractionContext,
+  ctx: RequestContext,
   resourceType: string,
   body: unknown,
   idFromUrl: string | undefined,

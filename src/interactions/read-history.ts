@@ -1,6 +1,6 @@
 import { badRequest, notFound } from '../errors/http-error';
 import { readHistory, readLatestVersion, type StoredVersion } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 
 const METHOD: Record<StoredVersion['status'], string> = { created: 'POST', recreated: 'POST', updated: 'PUT', deleted: 'DELETE' };
 const STATUS: Record<StoredVersion['status'], string> = { created: '201', recreated: '201', updated: '200', deleted: '200' };
@@ -26,7 +26,7 @@ function parseSince(raw: string | undefined): Date | undefined {
 }
 
 /** GET /<Type>/_history and /<Type>/<id>/_history: a Bundle of type history, newest first, deletions included. */
-export async function readHistoryBundle(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function readHistoryBundle(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   for (const name of Object.keys(req.query)) if (!KNOWN.has(name)) throw badRequest(`Unknown history parameter '${name}'`);
   const count = parseCount(single(req, '_count'));

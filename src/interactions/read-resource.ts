@@ -2,7 +2,7 @@ import type { Queryable } from '../db/database';
 import { gone, notFound } from '../errors/http-error';
 import { readResourceBatched } from '../store/read-batcher';
 import { readLatestVersion, readResource, readVersion, type StoredVersion } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { versionHeaders } from './version-headers';
 
 /** The current version, or 410 when the latest version is a deletion, or 404. */
@@ -17,7 +17,7 @@ async function absent(q: Queryable, resourceType: string, id: string): Promise<n
   throw notFound(`${resourceType}/${id} not found`);
 }
 
-export async function readOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function readOne(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const { resourceType, id } = req as Required<ResourceRequest>;
   // Outside a transaction, concurrent reads share a round trip (see read-batcher.ts).
   const found = ctx.q === ctx.services.db ? await readResourceBatched(ctx.q, resourceType, id) : await readResource(ctx.q, resourceType, id);
@@ -25,7 +25,7 @@ export async function readOne(ctx: InteractionContext, req: ResourceRequest): Pr
   return { status: 200, headers: versionHeaders(ctx.format, version), body: ctx.format.present(version) };
 }
 
-export async function readOneVersion(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function readOneVersion(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const { resourceType, id, versionId } = req as Required<ResourceRequest>;
   const txid = /^\d{1,15}$/.test(versionId) ? Number(versionId) : undefined;
   const version = txid === undefined ? undefined : await readVersion(ctx.q, resourceType, id, txid);

@@ -1,10 +1,10 @@
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import type { StoredVersion } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { preferredReturn, versionHeaders } from './version-headers';
 
 /** A write's answer: status, ETag, Last-Modified, Location, and the body the client preferred. */
-export function respondWithVersion(ctx: InteractionContext, req: ResourceRequest, version: StoredVersion, status: number): ResourceResponse {
+export function respondWithVersion(ctx: RequestContext, req: ResourceRequest, version: StoredVersion, status: number): ResourceResponse {
   const headers = versionHeaders(ctx.format, version, status === 201 || req.method === 'PUT');
   switch (preferredReturn(req.headers.prefer)) {
     case 'minimal':

@@ -5,7 +5,7 @@ import { parseSearchQuery, type SearchQuery } from '../search/parse-search-query
 import { runSearch } from '../search/run-search';
 import { searchTotal } from '../search/search-total';
 import type { StoredVersion } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 
 /** `_elements`: the named top-level elements plus the mandatory ones, marked SUBSETTED (FHIR search.html#elements). */
 function subset(resource: Record<string, unknown>, elements: readonly string[]): Record<string, unknown> {
@@ -33,7 +33,7 @@ function uncounted(timeoutMs: number): Record<string, unknown> {
 }
 
 /** GET /<Type>?… and POST /<Type>/_search: a Bundle of type searchset, paged by _count and _page. */
-export async function searchResources(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function searchResources(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const query = parseSearchQuery(resourceType, req.query, searchParametersOf(resourceType), {
     maxCount: ctx.services.config.searchMaxCount,

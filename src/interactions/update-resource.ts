@@ -1,6 +1,6 @@
 import { preconditionFailed } from '../errors/http-error';
 import { insertResource, readResource, updateResource } from '../store/resource-store';
-import type { InteractionContext, ResourceRequest, ResourceResponse } from './interaction-context';
+import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
 import { prepareResource } from './prepare-resource';
 import { respondWithVersion } from './respond-with-version';
 import { parseIfMatch } from './version-headers';
@@ -9,7 +9,7 @@ import { parseIfMatch } from './version-headers';
  * PUT /<Type>/<id>: updates, or creates when the id is new (201). With If-Match the UPDATE itself
  * compares the version, so of many concurrent writers with one ETag exactly one succeeds.
  */
-export async function updateOne(ctx: InteractionContext, req: ResourceRequest): Promise<ResourceResponse> {
+export async function updateOne(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
   const expected = parseIfMatch(req.headers['if-match']);
   const current = ctx.services.hooks.write.has(resourceType) ? await readResource(ctx.q, resourceType, req.id!) : undefined;

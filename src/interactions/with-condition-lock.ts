@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database';
-import type { InteractionContext } from './interaction-context';
+import type { RequestContext } from './interaction-context';
 
 /**
  * The condition as one canonical string: parameters sorted by name, then value, and percent-encoded
@@ -36,7 +36,7 @@ export function toConditionKey(resourceType: string, query: URLSearchParams): st
  * own, and fn must use the q it is given, never the pool, or a holder of the lock could wait for a
  * connection held by those waiting for it.
  */
-export function withConditionLock<T>(ctx: InteractionContext, resourceType: string, query: URLSearchParams, fn: (locked: InteractionContext) => Promise<T>): Promise<T> {
+export function withConditionLock<T>(ctx: RequestContext, resourceType: string, query: URLSearchParams, fn: (locked: RequestContext) => Promise<T>): Promise<T> {
   const key = `lockbox conditional ${toConditionKey(resourceType, query)}`;
   const run = async (q: Queryable) => {
     // hashtextextended is computed by the server, so every process derives the same 64-bit key.

@@ -14,3 +14,8 @@ export function createLogger(minLevel: LogLevel | 'silent', write: (line: string
     },
   };
 }
+
+/** A logger whose every line also carries these fields (a request's id, say). */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  return { log: (level, message, more) => logger.log(level, message, { ...fields, ...more }) };
+}

@@ -1,6 +1,6 @@
 import type { SignInButton } from '../identity/load-sign-in-providers';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml } from '../pages/escape-html';
 
 /**
  * A small self-contained login form; it posts JSON to /auth/login and reports the outcome.

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database';
-import { tableName } from '../db/run-migrations';
+import { tableName } from '../db/table-name';
 import type { StoredVersion } from '../store/resource-store';
 import { buildOrderBy, buildWhere } from './build-search-sql';
 import type { SearchQuery } from './parse-search-query';

@@ -3,7 +3,7 @@
  * search SQL uses exactly these expressions, so the planner can match them. Token, reference and
  * uri parameters need none: every table's GIN (jsonb_path_ops) index answers `resource @> doc`.
  */
-import { tableName } from '../db/run-migrations';
+import { tableName } from '../db/table-name';
 import { sqlTextArray, toJsonPath } from './json-path';
 import type { SearchParameterDef } from './search-parameter';
 import { STRING_PARTS } from './value-types';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database';
-import { tableName } from '../db/run-migrations';
+import { tableName } from '../db/table-name';
 import { isStorableText } from './storable-text';
 
 /**

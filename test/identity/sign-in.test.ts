@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { authenticateRequest } from '../../src/auth/authenticate-request';
-import { hashSecret, newRandomToken } from '../../src/auth/hash-secret';
-import type { LocalUser } from '../../src/identity/find-or-create-user';
-import { createIdentityProviderRoutes } from '../../src/identity/identity-provider-routes';
 import { loadSignInProviders } from '../../src/identity/load-sign-in-providers';
-import { asidCookie } from '../../src/oauth/login-endpoint';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { Browser } from './browser';
 import { putResource } from './put-resource';
@@ -22,21 +16,6 @@ let http: Server;
 let ours: string;
 
 const PROVIDERS = ['sso', 'sso-pkjwt', 'sso-email', 'sso-wrong-issuer', 'sso-wrong-keys', 'sso-prompt-none'];
-
-/** What the authentication stage does for a password login: a Session and its `asid` cookie. */
-async function openSession(user: LocalUser): Promise<string> {
-  const token = newRandomToken();
-  const now = Math.floor(Date.now() / 1000);
-  await server.services.auth.sessions.insert(randomUUID(), {
-    type: 'identity-provider',
-    user: { id: user.id, resourceType: 'User' },
-    start: new Date().toISOString(),
-    exp: now + 3600,
-    active: true,
-    access_token: hashSecret(token),
-  });
-  return asidCookie(token, 3600, false);
-}
 
 async function sessionCount(): Promise<number> {
   const [row] = await server.sql<{ n: string }>('select count(*) as n from session');
@@ -77,25 +56,22 @@ function providerResource(overrides: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
-  let app: express.Express | undefined;
-  http = createServer((req, res) => app!(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  ours = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  app = express();
-  app.use(createIdentityProviderRoutes({ db: server.services.db, baseUrl: ours, openSession }));
+  // Our real server, listening: its sign-in pages are what a browser opens.
+  server = await startTestServer({}, { listen: true });
+  ours = server.url;
   // Our public key for private_key_jwt, published at a jwks_uri the provider fetches.
   const clientKey = await generateKeyPair('RS256', { extractable: true });
   const { kty, n, e } = await exportJWK(clientKey.publicKey);
-  app.get('/client-jwks', (_req, res) => {
-    res.json({ keys: [{ kty, n, e, kid: 'lockbox-key', alg: 'RS256', use: 'sig' }] });
-  });
+  const jwks = JSON.stringify({ keys: [{ kty, n, e, kid: 'lockbox-key', alg: 'RS256', use: 'sig' }] });
+  http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const clientJwks = `http://127.0.0.1:${(http.address() as AddressInfo).port}/client-jwks`;
   const callbacks = PROVIDERS.map((id) => `${ours}/auth/callback/${id}`);
   const web = { grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: callbacks };
   idp = await startIdentityProvider({
     clients: [
       { ...web, client_id: 'lockbox-sso', client_secret: 'sso-secret' },
-      { ...web, client_id: 'lockbox-sso-pkjwt', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${ours}/client-jwks` },
+      { ...web, client_id: 'lockbox-sso-pkjwt', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: clientJwks },
     ],
   });
   other = await startIdentityProvider();

@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe('a malformed sign-in address', () => {
   it.each(['/auth/redirect/%zz', '/auth/callback/%E0%A4%A', '/auth/callback/corp%'])('is a 400 error page: %s', async (path) => {
-    await expectPage(path, 400, 'the address is not valid percent-encoding');
+    await expectPage(path, 400, /the address is not valid percent-encoding/i);
   });
 
   it('is a 400 error page when the callback repeats a parameter (RFC 6749 §3.1)', async () => {

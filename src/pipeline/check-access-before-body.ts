@@ -1,10 +1,8 @@
 import { accessDenied, decideAccess } from '../access/authorize-request';
 import type { CompiledPolicy } from '../access/compile-policy';
 import type { Decision } from '../access/decision';
-import { toPolicyRequest } from '../access/to-policy-request';
-import type { ResourceRequest } from '../interactions/interaction-context';
-import type { ParsedPath, RequestScope } from './handle-resource-request';
-import { resolveRoute } from './resolve-route';
+import type { PolicyRequest } from '../access/policy-request';
+import type { RequestContext } from '../interactions/interaction-context';
 
 /**
  * A caller without credentials is refused before its body is read, when no policy could let the
@@ -15,19 +13,15 @@ import { resolveRoute } from './resolve-route';
  * of the request, the body is read and the request is decided in full as usual. Identified
  * callers are decided after the body, once.
  */
-export async function checkAccessBeforeBody(scope: RequestScope, path: ParsedPath, req: Omit<ResourceRequest, 'body'>, searchPost: boolean): Promise<void> {
-  const { services, auth, q } = scope;
+export async function checkAccessBeforeBody(ctx: RequestContext, operation: string, request: PolicyRequest, searchForm: boolean): Promise<void> {
+  const { services, auth, q } = ctx;
   if (auth.method) return;
-  const route = resolveRoute(req.method, path.segments, path.fhir, services.registry);
-  if (route.public) return;
-  const request: ResourceRequest = { ...req, body: undefined, resourceType: route.resourceType, id: route.id, versionId: route.versionId };
-  const policyRequest = toPolicyRequest(request, route, req.uri ?? '', auth, scope.edge, services.hooks.hiddenFields);
-  const result = await decideAccess(services.access, services.db, q, policyRequest, auth);
+  const result = await decideAccess(services.access, services.db, q, request, auth);
   if (result.allowed) return;
-  const keys = searchPost ? ['body', 'params', 'query-string'] : ['body'];
+  const keys = searchForm ? ['body', 'params', 'query-string'] : ['body'];
   const decisions = new Map(result.trace.map((decision) => [decision.policyId, decision]));
   const index = await services.access.index(q);
-  const bodyMatters = index.candidates({ operationId: route.operation }).some((policy) => keys.some((key) => policy.mayRead(key)) && !failsElsewhere(policy, decisions.get(policy.id), keys));
+  const bodyMatters = index.candidates({ operationId: operation }).some((policy) => keys.some((key) => policy.mayRead(key)) && !failsElsewhere(policy, decisions.get(policy.id), keys));
   if (!bodyMatters) throw accessDenied(auth);
 }
 

@@ -1,0 +1,85 @@
+import { isDatabaseUnavailable } from '../db/is-database-unavailable';
+import { HttpError } from '../errors/http-error';
+import { toOperationOutcome } from '../errors/to-operation-outcome';
+import { DATABASE_RETRY_AFTER_SECONDS, isDataException, toHttpError } from '../http/to-http-error';
+import type { Logger } from '../log/logger';
+import { NO_STORE } from '../oauth/auth-request';
+import { OAuthError } from '../oauth/oauth-error';
+import { escapeHtml } from '../pages/escape-html';
+import type { RouteKind } from './route';
+
+/** What an error becomes on the wire: a body of its own kind, never a stack trace. */
+export interface RenderedError {
+  status: number;
+  headers: Record<string, string>;
+  /** The error as data, for the edge to serialize in the request's wire format (OperationOutcome). */
+  body?: unknown;
+  /** Already a document: RFC 6749 JSON or an HTML page. */
+  text?: { contentType: string; value: string };
+}
+
+export interface ErrorRenderer {
+  render(error: unknown, at: { kind: RouteKind | undefined; requestId: string; method: string; path: string }): RenderedError;
+}
+
+/**
+ * The one error renderer of every route, every stage and every bundle: an HttpError is rendered
+ * with its status — an OperationOutcome on the resource API, RFC 6749 §5.2 JSON on the OAuth
+ * endpoints (OAuthError carries its code verbatim), an HTML page on pages for people; anything
+ * unknown is an opaque 500 naming the request id, logged once with its stack.
+ */
+export function createErrorRenderer(logger: Logger): ErrorRenderer {
+  // An outage fails every request: the operator hears of it once every few seconds, not once each.
+  let outageReportedAt = 0;
+  function reportOutage(error: unknown): void {
+    if (Date.now() - outageReportedAt < 5_000) return;
+    outageReportedAt = Date.now();
+    const { code, message } = error as { code?: string; message?: string };
+    logger.log('warn', 'the database is unavailable; requests are answered 503', { code, error: message });
+  }
+
+  return {
+    render(error, { kind, requestId, method, path }) {
+      if (isDatabaseUnavailable(error)) {
+        reportOutage(error);
+        // RFC 6749 §4.1.2.1 names the code for a server that cannot answer for now.
+        if (kind === 'oauth') error = new OAuthError(503, 'temporarily_unavailable', 'The database is unavailable; try again shortly', { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
+      }
+      // An OAuth endpoint's wrong method is an invalid request in its own terms.
+      if (kind === 'oauth' && error instanceof HttpError && error.status === 405) error = new OAuthError(405, 'invalid_request', error.message, error.headers);
+      if (error instanceof OAuthError) {
+        return {
+          status: error.status,
+          headers: { ...NO_STORE, ...error.headers },
+          text: { contentType: 'application/json; charset=utf-8', value: JSON.stringify({ error: error.error, error_description: error.description }) },
+        };
+      }
+      const known = toHttpError(error);
+      // A value the database refused is the request's fault, but could also be a stored value's: the
+      // operator sees the SQLSTATE and where PostgreSQL raised it, never the value (it may be PHI).
+      if (isDataException(error)) logger.log('warn', 'the database refused a value', { requestId, method, path, sqlstate: error.code, routine: error.routine });
+      if (!known) {
+        logger.log('error', 'unexpected error', {
+          requestId,
+          method,
+          path,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
+      const status = known?.status ?? 500;
+      const headers = known?.headers ?? {};
+      if (kind === 'page') {
+        const message = known ? known.message : `Something went wrong on our side (request ${requestId}).`;
+        return { status, headers: { ...headers, 'cache-control': 'no-store' }, text: { contentType: 'text/html; charset=utf-8', value: errorPage(status, message) } };
+      }
+      if (known) return { status, headers, body: toOperationOutcome(known.issues) };
+      return { status, headers, body: toOperationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error; request id ${requestId}` }], requestId) };
+    },
+  };
+}
+
+function errorPage(status: number, message: string): string {
+  const title = status >= 500 ? 'Something went wrong' : 'Sign-in failed';
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${escapeHtml(message)}</p><p><a href="/auth/login">Back to sign-in</a></p></html>`;
+}

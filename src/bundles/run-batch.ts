@@ -1,3 +1,4 @@
+import { reportError } from '../errors/report-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import type { RequestContext } from '../interactions/interaction-context';
 import { toHttpError } from '../http/to-http-error';
@@ -17,9 +18,7 @@ export async function runBatch(scope: RequestContext, entries: BundleEntry[], pr
       responses.push(toEntryResponse(response));
     } catch (error) {
       const known = toHttpError(error);
-      if (!known) {
-        scope.logger.log('error', 'unexpected error in a batch entry', { entry: entry.index, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
-      }
+      reportError(scope.logger, error, { entry: entry.index });
       const status = known?.status ?? 500;
       const outcome = toOperationOutcome(known?.issues ?? [{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error in entry[${entry.index}]` }]);
       responses.push({ response: { status: `${status} ${STATUS_CODES[status] ?? ''}`.trim(), outcome } });

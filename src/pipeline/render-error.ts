@@ -1,7 +1,8 @@
 import { isDatabaseUnavailable } from '../db/is-database-unavailable';
 import { HttpError } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
-import { DATABASE_RETRY_AFTER_SECONDS, isDataException, toHttpError } from '../http/to-http-error';
+import { reportError } from '../errors/report-error';
+import { DATABASE_RETRY_AFTER_SECONDS, toHttpError } from '../http/to-http-error';
 import type { Logger } from '../log/logger';
 import { NO_STORE } from '../oauth/auth-request';
 import { OAuthError } from '../oauth/oauth-error';
@@ -55,18 +56,7 @@ export function createErrorRenderer(logger: Logger): ErrorRenderer {
         };
       }
       const known = toHttpError(error);
-      // A value the database refused is the request's fault, but could also be a stored value's: the
-      // operator sees the SQLSTATE and where PostgreSQL raised it, never the value (it may be PHI).
-      if (isDataException(error)) logger.log('warn', 'the database refused a value', { requestId, method, path, sqlstate: error.code, routine: error.routine });
-      if (!known) {
-        logger.log('error', 'unexpected error', {
-          requestId,
-          method,
-          path,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-          stack: error instanceof Error ? error.stack : undefined,
-        });
-      }
+      reportError(logger, error, { requestId, method, path });
       const status = known?.status ?? 500;
       const headers = known?.headers ?? {};
       if (kind === 'page') {

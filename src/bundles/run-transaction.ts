@@ -60,7 +60,8 @@ export async function runTransaction(scope: RequestContext, entries: BundleEntry
   for (let attempt = 1; ; attempt++) {
     try {
       const responses = await scope.services.db.transaction((tx) => runEntries({ ...scope, q: tx }, entries, prefer));
-      return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+      // FHIR JSON has no empty arrays (json.html#arrays): an empty transaction answers without entry.
+      return { resourceType: 'Bundle', type: 'transaction-response', ...(responses.length ? { entry: responses } : {}) };
     } catch (error) {
       if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
     }

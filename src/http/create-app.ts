@@ -98,7 +98,8 @@ export function createApp(services: Services): RequestListener {
         ctx: pipeline.contextFor(requestId, { remoteAddr: req.socket.remoteAddress, scheme }),
       };
       const response = await pipeline.run(exchange);
-      respond(res, exchange.matched!.route.kind, response, exchange.wire ?? 'json', exchange.matched!.route.format === 'fhir');
+      // FHIR JSON is labelled application/fhir+json, unless the client prefers application/json.
+      respond(res, exchange.matched!.route.kind, response, exchange.wire ?? 'json', exchange.matched!.route.format === 'fhir' && !exchange.plainJson);
     };
 
     run().catch((error) => {
@@ -106,7 +107,7 @@ export function createApp(services: Services): RequestListener {
       try {
         const rendered = errors.render(error, { kind: pipeline.kindAt(raw), requestId, method, path: pathname });
         if (rendered.text) return write(res, rendered.status, rendered.headers, { contentType: rendered.text.contentType, text: rendered.text.value });
-        write(res, rendered.status, rendered.headers, serialize(rendered.body, exchange?.wire ?? 'json', fhir));
+        write(res, rendered.status, rendered.headers, serialize(rendered.body, exchange?.wire ?? 'json', fhir && !exchange?.plainJson));
       } catch (failure) {
         // e.g. a header value Node refuses: answer a bare 500 rather than let the process die.
         services.logger.log('error', 'error response could not be written', { requestId, error: failure instanceof Error ? failure.message : String(failure) });

@@ -37,9 +37,9 @@ function parseAccept(accept: string): MediaRange[] {
  * specific range that covers it (the exact type, else its top-level type with any subtype, else
  * any type at all) gives the weight, and the position of that range breaks ties. Unmentioned is 0.
  */
-function preference(ranges: readonly MediaRange[], format: WireFormat): { q: number; position: number } {
+function preference(ranges: readonly MediaRange[], mediaTypes: readonly string[]): { q: number; position: number } {
   let best = { q: 0, position: Infinity };
-  for (const mediaType of SERVED[format]) {
+  for (const mediaType of mediaTypes) {
     const [type, subtype] = mediaType.split('/');
     let match: { specificity: number; q: number; position: number } | undefined;
     ranges.forEach((range, position) => {
@@ -65,14 +65,35 @@ export function negotiateFormat(formatParam: string | undefined, accept: string 
   }
   const ranges = accept ? parseAccept(accept) : [];
   if (ranges.length === 0) return 'json';
-  const json = preference(ranges, 'json');
-  const yaml = preference(ranges, 'yaml');
+  const json = preference(ranges, SERVED.json);
+  const yaml = preference(ranges, SERVED.yaml);
   if (json.q === 0 && yaml.q === 0) {
     throw new HttpError(406, 'not-supported', `This server answers in JSON (application/fhir+json, application/json) or YAML (text/yaml), not ${accept!.slice(0, 100)}`);
   }
   return yaml.q > json.q || (yaml.q === json.q && yaml.position < json.position) ? 'yaml' : 'json';
 }
 
+const FHIR_JSON = ['application/fhir+json', 'application/json+fhir'];
+
+/**
+ * Whether a JSON answer on the FHIR paths is labelled application/json rather than
+ * application/fhir+json: when the client names application/json (`_format=application/json`, or
+ * an Accept header that weighs it above the FHIR JSON types, or names it first at equal weight).
+ * Generic HTTP clients (axios, many SDKs) ask for it and check for it; the body is FHIR JSON
+ * either way. `_format=json`, an Accept header that takes any type, and none at all get
+ * application/fhir+json.
+ */
+export function prefersPlainJson(formatParam: string | undefined, accept: string | undefined): boolean {
+  if (formatParam !== undefined) return formatParam.toLowerCase() === 'application/json';
+  // Most requests never name it: those cost no parsing.
+  if (accept === undefined || !accept.toLowerCase().includes('application/json')) return false;
+  const ranges = parseAccept(accept);
+  const plain = preference(ranges, ['application/json']);
+  const fhir = preference(ranges, FHIR_JSON);
+  return plain.q > 0 && (plain.q > fhir.q || (plain.q === fhir.q && plain.position < fhir.position));
+}
+
+/** `fhir`: label JSON as application/fhir+json (FHIR paths, unless the client prefers plain JSON). */
 export function serialize(body: unknown, format: WireFormat, fhir: boolean): { contentType: string; text: string } {
   if (format === 'yaml') return { contentType: 'text/yaml; charset=utf-8', text: toYaml(body) };
   return { contentType: fhir ? 'application/fhir+json; charset=utf-8' : 'application/json; charset=utf-8', text: JSON.stringify(body) };

@@ -56,6 +56,17 @@ function applyJsonPatch(document: Record<string, unknown>, operations: unknown, 
 }
 
 /**
+ * Which patch the body is. Its media type says so; for plain application/json the reference
+ * product guesses, and so do we: an array is a JSON Patch, anything else a merge patch.
+ */
+function patchKind(contentType: string | undefined, body: unknown): 'json-patch' | 'merge-patch' {
+  if (contentType === 'application/json-patch+json') return 'json-patch';
+  if (contentType === 'application/merge-patch+json') return 'merge-patch';
+  if (contentType === 'application/json') return Array.isArray(body) ? 'json-patch' : 'merge-patch';
+  throw unsupportedMediaType('PATCH takes application/json-patch+json, application/merge-patch+json or application/json');
+}
+
+/**
  * PATCH with JSON Patch (RFC 6902) or merge patch (RFC 7396), applied to the resource as this path
  * style shows it. The result is validated like any write; the row is locked from read to write, so a
  * failing patch changes nothing and adds no version.
@@ -64,14 +75,11 @@ export async function patchOne(ctx: RequestContext, req: ResourceRequest): Promi
   const resourceType = req.resourceType!;
   const id = req.id!;
   const expected = parseIfMatch(req.headers['if-match']);
-  const kind = req.contentType;
-  if (kind !== 'application/json-patch+json' && kind !== 'application/merge-patch+json') {
-    throw unsupportedMediaType('PATCH takes application/json-patch+json or application/merge-patch+json');
-  }
+  const kind = patchKind(req.contentType, req.body);
   const current = await loadCurrent(ctx.q, resourceType, id, true);
   if (expected !== undefined && current.txid !== expected) throw preconditionFailed(`${resourceType}/${id} is not at version ${expected}`);
   const shown = ctx.format.present(current);
-  const patched = kind === 'application/json-patch+json' ? applyJsonPatch(structuredClone(shown), req.body, ctx.services.config.bodyLimitBytes) : applyMergePatch(shown, req.body);
+  const patched = kind === 'json-patch' ? applyJsonPatch(structuredClone(shown), req.body, ctx.services.config.bodyLimitBytes) : applyMergePatch(shown, req.body);
   const prepared = await prepareResource(ctx, resourceType, patched, id, current.resource);
   const updated = await updateResource(ctx.q, resourceType, id, prepared.resource, current.txid);
   if (!updated) throw preconditionFailed(`${resourceType}/${id} changed while it was being patched`);

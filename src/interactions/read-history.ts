@@ -41,18 +41,12 @@ export async function readHistoryBundle(ctx: RequestContext, req: ResourceReques
   const params = (extra: Record<string, string>) => new URLSearchParams({ _count: String(count), ...(since ? { _since: since.toISOString() } : {}), ...extra }).toString();
   const link = [{ relation: 'self', url: `${path}?${params(cursor ? { _cursor: cursor } : {})}` }];
   if (versions.length > count) link.push({ relation: 'next', url: `${path}?${params({ _cursor: String(page[page.length - 1].txid) })}` });
-  return {
-    status: 200,
-    body: {
-      resourceType: 'Bundle',
-      type: 'history',
-      link,
-      entry: page.map((version) => ({
-        fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
-        ...(version.status === 'deleted' ? {} : { resource: ctx.format.present(version) }),
-        request: { method: METHOD[version.status], url: version.status === 'created' || version.status === 'recreated' ? resourceType : `${resourceType}/${version.id}` },
-        response: { status: STATUS[version.status], etag: `W/"${version.txid}"`, lastModified: version.ts.toISOString() },
-      })),
-    },
-  };
+  const entry = page.map((version) => ({
+    fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
+    ...(version.status === 'deleted' ? {} : { resource: ctx.format.present(version) }),
+    request: { method: METHOD[version.status], url: version.status === 'created' || version.status === 'recreated' ? resourceType : `${resourceType}/${version.id}` },
+    response: { status: STATUS[version.status], etag: `W/"${version.txid}"`, lastModified: version.ts.toISOString() },
+  }));
+  // FHIR JSON has no empty arrays (json.html#arrays): no version, no entry element.
+  return { status: 200, body: { resourceType: 'Bundle', type: 'history', link, ...(entry.length ? { entry } : {}) } };
 }

@@ -4,20 +4,9 @@ import { searchParametersOf } from '../search/load-search-parameters';
 import { parseSearchQuery, type SearchQuery } from '../search/parse-search-query';
 import { runSearch } from '../search/run-search';
 import { searchTotal } from '../search/search-total';
+import { applyShape } from '../search/summarize-resource';
 import type { StoredVersion } from '../store/resource-store';
 import type { RequestContext, ResourceRequest, ResourceResponse } from './interaction-context';
-
-/** `_elements`: the named top-level elements plus the mandatory ones, marked SUBSETTED (FHIR search.html#elements). */
-function subset(resource: Record<string, unknown>, elements: readonly string[]): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (key === 'resourceType' || key === 'id' || key === 'meta' || elements.includes(key)) kept[key] = value;
-  }
-  const meta = (kept.meta ?? {}) as Record<string, unknown>;
-  const tags = Array.isArray(meta.tag) ? meta.tag : [];
-  kept.meta = { ...meta, tag: [...tags, { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
-  return kept;
-}
 
 function pageUrl(base: string, query: SearchQuery, page: number): string {
   const params = new URLSearchParams(query.echo);
@@ -48,14 +37,12 @@ export async function searchResources(ctx: RequestContext, req: ResourceRequest)
     if (versions.length > query.count) link.push({ relation: 'next', url: pageUrl(ctx.format.base, query, query.page + 1) });
     if (query.page > 1) link.push({ relation: 'previous', url: pageUrl(ctx.format.base, query, query.page - 1) });
   }
-  const entry: Array<Record<string, unknown>> = page.map((version) => {
-    const resource = ctx.format.present(version);
-    return {
-      fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
-      resource: query.elements ? subset(resource, query.elements) : resource,
-      search: { mode: 'match' },
-    };
-  });
+  const summaryElements = ctx.services.registry.summaryElementsOf(resourceType);
+  const entry: Array<Record<string, unknown>> = page.map((version) => ({
+    fullUrl: `${ctx.format.base}/${resourceType}/${version.id}`,
+    resource: applyShape(ctx.format.present(version), query.shape, summaryElements),
+    search: { mode: 'match' },
+  }));
   // The search still answers when counting takes too long; an outcome entry says why there is no total.
   if (query.total === 'accurate' && total === undefined) entry.push(uncounted(ctx.services.config.searchTotalTimeoutMs));
   return {
@@ -65,7 +52,8 @@ export async function searchResources(ctx: RequestContext, req: ResourceRequest)
       type: 'searchset',
       ...(total !== undefined ? { total } : {}),
       link,
-      entry,
+      // FHIR JSON has no empty arrays (json.html#arrays): no match, no entry element.
+      ...(entry.length ? { entry } : {}),
     },
   };
 }

@@ -3,7 +3,7 @@ import { explainAccess } from '../access/explain-access';
 import { toPolicyRequest } from '../access/to-policy-request';
 import type { AuthContext } from '../auth/auth-context';
 import { authenticateRequest } from '../auth/authenticate-request';
-import { negotiateFormat, type WireFormat } from '../http/negotiate-format';
+import { negotiateFormat, prefersPlainJson, type WireFormat } from '../http/negotiate-format';
 import { mediaTypeOf, parseBody } from '../http/parse-body';
 import type { RequestContext, ResourceFormat, ResourceRequest, ResourceResponse, Services } from '../interactions/interaction-context';
 import { fhirFormat, storedFormat } from '../interactions/resource-formats';
@@ -40,6 +40,8 @@ export interface Exchange {
   matched?: MatchedRoute;
   /** How the response (or an error) is written: JSON unless negotiated otherwise. */
   wire?: WireFormat;
+  /** The client prefers FHIR JSON labelled application/json. */
+  plainJson?: boolean;
   raw?: Buffer;
   params?: Record<string, string>;
   response?: ResourceResponse;
@@ -78,7 +80,9 @@ function resolveRoute(x: Exchange, { matcher, formats }: PipelineParts): void {
 
 /** JSON or YAML for the resource API (406 for neither), decided before anything runs; the other kinds have theirs. */
 function negotiateResponseFormat(x: Exchange): void {
-  if (x.matched!.route.kind === 'resource' && x.readBody !== undefined) x.wire = negotiateFormat(x.query._format?.[0], x.headers.accept);
+  if (x.matched!.route.kind !== 'resource' || x.readBody === undefined) return;
+  x.wire = negotiateFormat(x.query._format?.[0], x.headers.accept);
+  x.plainJson = prefersPlainJson(x.query._format?.[0], x.headers.accept);
 }
 
 /** Who is calling: headers only, before the body is read (bad credentials never cost a read). Bundle entries keep their bundle's caller. */

@@ -5,6 +5,7 @@
  */
 import { badRequest, HttpError } from '../errors/http-error';
 import type { SearchParameterDef } from './search-parameter';
+import { parseShape, parseSummary, type Shape } from './summarize-resource';
 
 export interface SearchTerm {
   /** The parameter as written, e.g. `subject:Patient`. */
@@ -30,7 +31,8 @@ export interface SearchQuery {
   sort: SortKey[];
   count: number;
   page: number;
-  elements?: string[];
+  /** What `_summary` or `_elements` keeps of each resource. */
+  shape: Shape;
   summaryCount: boolean;
   total: TotalMode;
   /** The parameters that took effect, for the self/next/previous links. */
@@ -112,9 +114,8 @@ export function parseSearchQuery(resourceType: string, query: Record<string, str
   const sortRaw = single(query, '_sort');
   const sort = parseSort(sortRaw, defs);
   const elementsRaw = single(query, '_elements');
-  const elements = elementsRaw?.split(',').map((element) => element.trim()).filter(Boolean);
-  const summary = single(query, '_summary');
-  if (summary !== undefined && summary !== 'count' && summary !== 'false') throw notSupported(`_summary=${summary} is not supported; use count or false`);
+  const summary = parseSummary(single(query, '_summary'));
+  const shape = parseShape(summary, elementsRaw);
   const totalRaw = single(query, '_total');
   if (totalRaw !== undefined && !TOTAL_MODES.includes(totalRaw)) throw badRequest(`_total must be none, estimate or accurate, got '${totalRaw}'`);
   const summaryCount = summary === 'count' || count === 0;
@@ -125,5 +126,5 @@ export function parseSearchQuery(resourceType: string, query: Record<string, str
   if (elementsRaw) echo.push(['_elements', elementsRaw]);
   if (summary) echo.push(['_summary', summary]);
   if (totalRaw !== undefined) echo.push(['_total', totalRaw]);
-  return { resourceType, terms, sort, count, page, elements, summaryCount, total, echo };
+  return { resourceType, terms, sort, count, page, shape, summaryCount, total, echo };
 }

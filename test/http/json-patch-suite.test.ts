@@ -80,7 +80,7 @@ describe('PATCH', () => {
 
   it('refuses other media types with 415, a missing resource with 404, and a stale If-Match with 412', async () => {
     await server.http.put('/fhir/Patient/mp-3').send({ resourceType: 'Patient' }).expect(201);
-    await server.http.patch('/fhir/Patient/mp-3').set('Content-Type', 'application/json').send('{}').expect(415);
+    await server.http.patch('/fhir/Patient/mp-3').set('Content-Type', 'application/fhir+json').send('{}').expect(415);
     await server.http.patch('/fhir/Patient/nobody').set('Content-Type', 'application/merge-patch+json').send('{}').expect(404);
     await server.http.patch('/fhir/Patient/mp-3').set('Content-Type', 'application/merge-patch+json').set('If-Match', 'W/"1"').send('{}').expect(412);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { negotiateFormat } from '../../src/http/negotiate-format';
+import { negotiateFormat, prefersPlainJson } from '../../src/http/negotiate-format';
 
 const refused = (accept: string) => {
   try {
@@ -53,5 +53,34 @@ describe('choosing JSON or YAML from Accept', () => {
   it('lets ?_format win over Accept', () => {
     expect(negotiateFormat('yaml', 'application/json')).toBe('yaml');
     expect(negotiateFormat('json', 'application/fhir+xml')).toBe('json');
+  });
+});
+
+describe('labelling FHIR JSON as application/json', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['*/*', false],
+    ['application/*', false],
+    ['application/fhir+json', false],
+    ['application/json+fhir', false],
+    ['application/json', true],
+    ['APPLICATION/JSON; charset=utf-8', true],
+    ['application/json, text/plain, */*', true],
+    ['application/json, application/fhir+json', true],
+    ['application/fhir+json, application/json', false],
+    ['application/json;q=0.5, application/fhir+json', false],
+    ['application/json, application/fhir+json;q=0.9', true],
+    ['application/json;q=0.5, */*', false],
+    ['application/json;q=0, */*', false],
+    ['text/yaml, application/json', true],
+  ])('Accept %j: %s', (accept, plain) => {
+    expect(prefersPlainJson(undefined, accept)).toBe(plain);
+  });
+
+  it('follows ?_format over Accept: only _format=application/json asks for it', () => {
+    expect(prefersPlainJson('application/json', 'application/fhir+json')).toBe(true);
+    expect(prefersPlainJson('json', 'application/json')).toBe(false);
+    expect(prefersPlainJson('application/fhir+json', 'application/json')).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
-import { testPolicy } from '../access/test-policy';
 import { authenticateRequest } from '../auth/authenticate-request';
 import { badRequest } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
@@ -22,6 +21,10 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDataException, toHttpError } from './to
 import { checkAccessBeforeBody } from './check-access-before-body';
 import { isDatabaseUnavailable } from '../db/is-database-unavailable';
 import type { AuthContext } from '../auth/auth-context';
+import { callRpc } from '../rpc/call-rpc';
+import { checkRpcAccessBeforeBody } from '../rpc/check-rpc-access-before-body';
+import { handleRpc } from '../rpc/handle-rpc';
+import { toRpcError } from '../rpc/to-rpc-error';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -34,6 +37,8 @@ interface Exchange {
   fhir: boolean;
   /** An OAuth endpoint: errors are RFC 6749 JSON. */
   oauth?: boolean;
+  /** POST /rpc: errors are {error: {code, message}}. */
+  rpc?: boolean;
 }
 
 /**
@@ -163,11 +168,18 @@ export function createApp(services: Services): RequestListener {
     if (pathname === '/Session' && method === 'DELETE' && mark < 0) {
       return runAuthEndpoint(DELETE_SESSION, req, res, exchange, search);
     }
-    if (pathname === '/auth/test-policy' && method === 'POST') {
-      const auth = await authenticateRequest(services, headersOf(req), req.socket.remoteAddress);
-      const raw = await readBody(req, config.bodyLimitBytes);
-      const result = await testPolicy(services, auth, await parseBody(raw, req.headers['content-type'], false, callerKey(auth, req.socket.remoteAddress)));
-      return send(res, 200, result, negotiateFormat(undefined, req.headers.accept), false);
+    if ((pathname === '/rpc' || pathname === '/auth/test-policy') && method === 'POST') {
+      exchange.rpc = pathname === '/rpc';
+      exchange.wire = negotiateFormat(undefined, req.headers.accept);
+      const headers = headersOf(req);
+      const auth = await authenticateRequest(services, headers, req.socket.remoteAddress);
+      const ctx = { services, auth, edge: { remoteAddr: req.socket.remoteAddress, scheme }, uri: pathname, headers };
+      if (hasBody(req)) await checkRpcAccessBeforeBody(ctx);
+      const body = await parseBody(await readBody(req, config.bodyLimitBytes), req.headers['content-type'], false, callerKey(auth, req.socket.remoteAddress));
+      // /auth/test-policy is the policy tester's older address: its params are the body, its answer the bare result.
+      if (!exchange.rpc) return send(res, 200, await callRpc(ctx, { method: 'lockbox.policy/test', params: body ?? {} }), exchange.wire, false);
+      const response = await handleRpc(ctx, body);
+      return send(res, response.status, response.body, exchange.wire, false, response.headers);
     }
     return runResourceRequest(req, res, exchange, pathname, search);
   }
@@ -200,6 +212,7 @@ export function createApp(services: Services): RequestListener {
     if (isDataException(error)) {
       logger.log('warn', 'the database refused a value', { requestId: exchange.requestId, method: req.method, path: (req.url ?? '').split('?')[0], sqlstate: error.code, routine: error.routine });
     }
+    if (known && exchange.rpc) return send(res, known.status, toRpcError(known), exchange.wire, false, { ...base, ...known.headers });
     if (known) return send(res, known.status, toOperationOutcome(known.issues), exchange.wire, exchange.fhir, { ...base, ...known.headers });
     logger.log('error', 'unexpected error', {
       requestId: exchange.requestId,

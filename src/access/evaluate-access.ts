@@ -26,12 +26,9 @@ export type OnDecision = (policy: CompiledPolicy, decision: Decision) => boolean
  */
 export async function evaluateAccess(index: PolicyIndex, request: PolicyRequest, context: AccessContext = {}): Promise<AccessResult> {
   const trace: Decision[] = [];
-  let decidedBy: CompiledPolicy | undefined;
-  await judgeCandidates(index, request, context, (policy, decision) => {
+  const decidedBy = await judgeCandidates(index, request, context, (_policy, decision) => {
     trace.push(decision);
-    if (decision.effect !== 'allow') return false;
-    decidedBy = policy;
-    return true;
+    return decision.effect === 'allow';
   });
   return decidedBy ? { allowed: true, decidedBy: decidedBy.id, trace } : { allowed: false, trace };
 }
@@ -40,8 +37,9 @@ export async function evaluateAccess(index: PolicyIndex, request: PolicyRequest,
  * The decision loop, shared by evaluateAccess (which stops at the first allow) and explainAccess
  * (which hears every candidate): the candidate policies in index order, a roleName policy once per
  * Role of that name the caller has, each decision told to `onDecision` until it says stop.
+ * Returns the policy whose decision stopped it.
  */
-export async function judgeCandidates(index: PolicyIndex, request: PolicyRequest, context: AccessContext, onDecision: OnDecision): Promise<void> {
+export async function judgeCandidates(index: PolicyIndex, request: PolicyRequest, context: AccessContext, onDecision: OnDecision): Promise<CompiledPolicy | undefined> {
   const roles = context.roles ?? [];
   const candidates = index.candidates({
     userId: idOf(request.user),
@@ -52,9 +50,12 @@ export async function judgeCandidates(index: PolicyIndex, request: PolicyRequest
   for (const policy of candidates) {
     const seen = policy.roleName === undefined ? [request] : requestsFor(policy, request, roles);
     for (const one of seen) {
-      if (onDecision(policy, await policy.evaluate(one, context))) return;
+      // Most policies decide synchronously: awaiting only the ones that do not keeps the read path's cost.
+      const decision = policy.isAsync ? await policy.evaluate(one, context) : (policy.evaluate(one, context) as Decision);
+      if (onDecision(policy, decision)) return policy;
     }
   }
+  return undefined;
 }
 
 /** A roleName policy is evaluated once per Role of that name the caller has, with it as `role`. */

@@ -13,12 +13,7 @@ export interface RpcErrorBody {
 /** A typed error as an rpc answer: the same status and code, in `{error}` instead of an OperationOutcome. */
 export function toRpcError(error: HttpError): RpcErrorBody {
   const [first] = error.issues;
-  const located = error.issues.filter((issue) => issue.expression?.length);
-  return {
-    error: {
-      code: first?.code ?? 'exception',
-      message: error.message,
-      ...(located.length ? { issues: error.issues.map((issue) => ({ ...(issue.expression ? { expression: issue.expression.join(', ') } : {}), message: issue.diagnostics })) } : {}),
-    },
-  };
+  const located = error.issues.some((issue) => issue.expression?.length);
+  const issues = error.issues.map((issue) => ({ ...(issue.expression?.length ? { expression: issue.expression.join(', ') } : {}), message: issue.diagnostics }));
+  return { error: { code: first?.code ?? 'exception', message: error.message, ...(located ? { issues } : {}) } };
 }

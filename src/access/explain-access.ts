@@ -1,8 +1,9 @@
 import type { AuthContext } from '../auth/auth-context';
 import type { Database, Queryable } from '../db/database';
 import type { AccessPolicies } from './access-policies';
+import { loadAccessContext } from './authorize-request';
 import type { Decision } from './decision';
-import { decideAccess, policyDatabase } from './authorize-request';
+import { judgeCandidates } from './evaluate-access';
 import type { PolicyRequest } from './policy-request';
 
 export interface AccessExplanation {
@@ -18,28 +19,22 @@ export interface AccessExplanation {
 /**
  * What `x-debug: policy` answers instead of executing the request: the decision, the request as
  * the policies saw it, and every candidate policy's result (for matcho, the first path that failed
- * with the expected and actual values).
+ * with the expected and actual values). The same loop as the decision itself, run to the end: the
+ * first allow it hears is the one that decides.
  */
 export async function explainAccess(policies: AccessPolicies, db: Database, q: Queryable, request: PolicyRequest, auth: AuthContext): Promise<AccessExplanation> {
-  const result = await decideAccess(policies, db, q, request, auth);
-  const index = await policies.index(q);
-  const roles = auth.user ? await policies.rolesOf(q, auth.user.id) : [];
-  const candidates = index.candidates({
-    userId: auth.user?.id,
-    clientId: auth.client?.id,
-    operationId: request.operation?.id,
-    roleNames: roles.map((role) => role.name).filter((name): name is string => typeof name === 'string'),
-  });
-  const explained: AccessExplanation['candidates'] = [];
-  for (const policy of candidates) {
-    const role = policy.roleName === undefined ? undefined : roles.find((one) => one.name === policy.roleName);
-    const decision = await policy.evaluate(role ? { ...request, role } : request, { db: policyDatabase(db, q) });
-    explained.push({
+  const { index, context } = await loadAccessContext(policies, db, q, auth);
+  const candidates: AccessExplanation['candidates'] = [];
+  let decidedBy: { id: string | undefined } | undefined;
+  await judgeCandidates(index, request, context, (policy, decision) => {
+    if (decision.effect === 'allow') decidedBy ??= policy;
+    candidates.push({
       policy: policy.id,
       links: policy.links.map((link) => `${link.resourceType}/${link.id}`),
       ...(policy.roleName !== undefined ? { roleName: policy.roleName } : {}),
       decision,
     });
-  }
-  return { resourceType: 'AccessDecision', allowed: result.allowed, ...(result.decidedBy ? { decidedBy: result.decidedBy } : {}), request, candidates: explained };
+  });
+  const decided = decidedBy?.id !== undefined ? { decidedBy: decidedBy.id } : {};
+  return { resourceType: 'AccessDecision', allowed: decidedBy !== undefined, ...decided, request, candidates };
 }

@@ -27,4 +27,18 @@ export interface PolicyRequest {
   operation?: { id: string };
   'remote-addr'?: string;
   scheme?: string;
+  /** Only on an rpc call (POST /rpc): what is called. Never derived from a body or a query. */
+  rpc?: PolicyRpcCall;
+}
+
+export interface PolicyRpcCall {
+  method: string;
+  params: Record<string, unknown>;
+  /** The claims of the policy token the call carried, once its signature and expiry were checked. */
+  policyToken?: PolicyTokenClaims;
+}
+
+/** What a policy token (signed by this server) grants: these methods, each with exactly these params. */
+export interface PolicyTokenClaims {
+  methods: Record<string, { params?: Record<string, unknown> }>;
 }

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../auth/auth-context';
-import type { EdgeFacts, ResourceRequest } from '../interactions/interaction-context';
-import type { PolicyRequest } from './policy-request';
+import type { EdgeFacts } from '../interactions/interaction-context';
 import { withoutPaths } from '../interactions/secret-paths';
+import type { PolicyRequest } from './policy-request';
 
 /** Never shown to a policy (nor in the debug output): credentials and stored secret hashes. */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie']);
@@ -22,9 +22,19 @@ function visible(entity: { id: string; resource: Record<string, unknown> }, hidd
   return copy;
 }
 
+/** What a policy is shown of a request: a ResourceRequest is one (declared here, so access needs no interactions types). */
+export interface PolicyRequestSource {
+  method: string;
+  /** Query parameters; a repeated parameter has several values. */
+  query: Record<string, string[]>;
+  /** Lowercased header names. */
+  headers: Record<string, string | undefined>;
+  body?: unknown;
+}
+
 /** The request as AccessPolicies see it, with the reference product's keys. */
 export function toPolicyRequest(
-  req: ResourceRequest,
+  req: PolicyRequestSource,
   route: { operation: string; resourceType?: string; id?: string },
   uri: string,
   auth: AuthContext,

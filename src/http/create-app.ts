@@ -67,7 +67,7 @@ export function createApp(services: Services): RequestListener {
     const headers = response.headers ?? {};
     if (response.html !== undefined) return write(res, response.status, headers, { contentType: 'text/html; charset=utf-8', text: response.html }, response.cookies);
     if (response.body === undefined) return write(res, response.status, headers, undefined, response.cookies);
-    if (kind !== 'resource') return write(res, response.status, headers, { contentType: 'application/json; charset=utf-8', text: JSON.stringify(response.body) }, response.cookies);
+    if (kind !== 'resource' && kind !== 'rpc') return write(res, response.status, headers, { contentType: 'application/json; charset=utf-8', text: JSON.stringify(response.body) }, response.cookies);
     const { contentType, text } = serialize(response.body, wire, fhir);
     write(res, response.status, headers, { contentType, text }, response.cookies);
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger';
 import { NO_STORE } from '../oauth/auth-request';
 import { OAuthError } from '../oauth/oauth-error';
 import { escapeHtml } from '../pages/escape-html';
+import { toRpcError } from '../rpc/to-rpc-error';
 import type { RouteKind } from './route';
 
 /** What an error becomes on the wire: a body of its own kind, never a stack trace. */
@@ -63,6 +64,7 @@ export function createErrorRenderer(logger: Logger): ErrorRenderer {
         const message = known ? known.message : `Something went wrong on our side (request ${requestId}).`;
         return { status, headers: { ...headers, 'cache-control': 'no-store' }, text: { contentType: 'text/html; charset=utf-8', value: errorPage(status, message) } };
       }
+      if (known && kind === 'rpc') return { status, headers, body: toRpcError(known) };
       if (known) return { status, headers, body: toOperationOutcome(known.issues) };
       return { status, headers, body: toOperationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error; request id ${requestId}` }], requestId) };
     },

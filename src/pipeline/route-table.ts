@@ -1,4 +1,3 @@
-import { testPolicy } from '../access/test-policy';
 import { processBundle } from '../bundles/process-bundle';
 import { createCapabilityHandler } from '../capability/read-capability-statement';
 import { signInCallbackPage, signInRedirectPage } from '../identity/sign-in-pages';
@@ -21,6 +20,7 @@ import { logoutEndpoint } from '../oauth/logout-endpoint';
 import { revokeEndpoint } from '../oauth/revoke-endpoint';
 import { tokenEndpoint } from '../oauth/token-endpoint';
 import { userinfoEndpoint } from '../oauth/userinfo-endpoint';
+import { rpcAccessBeforeBody, rpcEndpoint, testPolicyAlias } from '../rpc/rpc-handlers';
 import type { CapabilityEntry, Handler, Route } from './route';
 
 /**
@@ -124,7 +124,8 @@ const EDGE_ROUTES: Route[] = [
   edge('POST', '/auth/introspect', 'oauth', oauth(introspectEndpoint)),
   // The reference product's logout; with a query string it is the resource API's conditional delete.
   edge('DELETE', '/Session', 'oauth', oauth(deleteSessionEndpoint), { when: (req) => Object.keys(req.query).length === 0 }),
-  edge('POST', '/auth/test-policy', 'resource', async (ctx, req) => ({ status: 200, body: await testPolicy(ctx.services, ctx.auth, req.body) }), { body: 'resource', selfAuthorized: true }),
+  edge('POST', '/rpc', 'rpc', rpcEndpoint, { body: 'resource', beforeBody: rpcAccessBeforeBody }),
+  edge('POST', '/auth/test-policy', 'resource', testPolicyAlias, { body: 'resource', selfAuthorized: true, beforeBody: rpcAccessBeforeBody }),
   edge('GET', '/auth/redirect/:id', 'page', signInRedirectPage, { public: true }),
   edge('GET', '/auth/callback/:id', 'page', signInCallbackPage, { public: true }),
 ];

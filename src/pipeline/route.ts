@@ -5,10 +5,11 @@ import type { RequestContext, ResourceRequest, ResourceResponse } from '../inter
  *  - resource: the FHIR / stored-format API; authenticated, authorized by AccessPolicy, body JSON or YAML,
  *    errors as OperationOutcome;
  *  - oauth: OAuth and OpenID endpoints; they authenticate clients themselves, errors as RFC 6749 JSON;
+ *  - rpc: POST /rpc; authenticated, authorized per method by the rpc engines, errors as `{error}`;
  *  - page: pages for a person; errors as an HTML page;
  *  - health: the liveness probe.
  */
-export type RouteKind = 'resource' | 'oauth' | 'page' | 'health';
+export type RouteKind = 'resource' | 'oauth' | 'rpc' | 'page' | 'health';
 
 /** How the body is read: parsed as a resource (JSON/YAML), as OAuth parameters, or not at all. */
 export type BodyKind = 'resource' | 'params' | 'none';
@@ -42,6 +43,8 @@ export interface Route {
   body: BodyKind;
   /** The largest body this route reads; the configured limit when absent. */
   bodyLimit?: number;
+  /** Refuses a caller before the body is read, when nothing in a body could admit it (rpc calls). */
+  beforeBody?: (ctx: RequestContext, req: ResourceRequest) => Promise<void>;
   /** Only when this holds too (DELETE /Session without a query string is a logout). */
   when?: (req: { query: Record<string, string[]> }) => boolean;
   /** POST _search: a form-encoded body carries search parameters (FHIR search.html#search). */

@@ -1,5 +1,6 @@
 import { accessDenied, decideAccess } from '../access/authorize-request';
 import { explainAccess } from '../access/explain-access';
+import { isAdministrator } from '../access/is-administrator';
 import { toPolicyRequest } from '../access/to-policy-request';
 import type { AuthContext } from '../auth/auth-context';
 import { authenticateRequest } from '../auth/authenticate-request';
@@ -80,7 +81,8 @@ function resolveRoute(x: Exchange, { matcher, formats }: PipelineParts): void {
 
 /** JSON or YAML for the resource API (406 for neither), decided before anything runs; the other kinds have theirs. */
 function negotiateResponseFormat(x: Exchange): void {
-  if (x.matched!.route.kind !== 'resource' || x.readBody === undefined) return;
+  const { kind } = x.matched!.route;
+  if ((kind !== 'resource' && kind !== 'rpc') || x.readBody === undefined) return;
   x.wire = negotiateFormat(x.query._format?.[0], x.headers.accept);
   x.plainJson = prefersPlainJson(x.query._format?.[0], x.headers.accept);
 }
@@ -95,7 +97,9 @@ async function authenticate(x: Exchange): Promise<void> {
 /** No credentials, a body, and no policy that could admit it: 401 without reading it (check-access-before-body.ts). */
 async function authorizeBeforeBody(x: Exchange): Promise<void> {
   const { route } = x.matched!;
-  if (!needsPolicy(route) || !x.hasBody || x.readBody === undefined) return;
+  if (!x.hasBody || x.readBody === undefined) return;
+  if (route.beforeBody) return route.beforeBody(x.ctx, toRequest(x, undefined));
+  if (!needsPolicy(route)) return;
   await checkAccessBeforeBody(x.ctx, route.operation!, policyRequestOf(x, undefined), route.searchForm === true);
 }
 
@@ -169,8 +173,7 @@ function wantsExplanation(x: Exchange): boolean {
   const asked = x.headers['x-debug'] === 'policy' || x.query._debug?.[0] === 'policy';
   if (!asked) return false;
   // An administrator (the bootstrap identities), or anyone on a development server.
-  const { auth, services } = x.ctx;
-  return services.config.devMode || auth.user?.id === 'admin' || (!auth.user && auth.client?.id === 'root');
+  return x.ctx.services.config.devMode || isAdministrator(x.ctx.auth);
 }
 
 /** Who waits in the YAML worker's queue: each caller's bodies are limited there, not everyone's. */

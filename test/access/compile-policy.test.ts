@@ -106,8 +106,24 @@ describe('complex engine', () => {
 });
 
 describe('engines that arrive later', () => {
-  it.each(['rpc', 'matcho-rpc', 'allow-rpc', 'signed-rpc', 'smart-on-fhir'])('accepts %s and never allows', (engine) => {
+  it('accepts smart-on-fhir and never allows', () => {
+    expect(compilePolicy({ engine: 'smart-on-fhir' }).evaluate(makePolicyRequest())).toMatchObject({ effect: 'not-applicable' });
+  });
+});
+
+describe('the rpc engines', () => {
+  it.each(['matcho-rpc', 'allow-rpc', 'signed-rpc'])('%s never applies to a request that is not an rpc call', (engine) => {
     expect(compilePolicy({ engine, rpc: { 'some.method': true } }).evaluate(makePolicyRequest())).toMatchObject({ effect: 'not-applicable' });
+  });
+
+  it('allow-rpc and matcho-rpc apply to the methods they list', () => {
+    const call = (method: string, params: Record<string, unknown> = {}) => makePolicyRequest({ rpc: { method, params } });
+    const listed = compilePolicy({ engine: 'allow-rpc', rpc: { 'some.method': true, 'other.method': false } });
+    expect(listed.evaluate(call('some.method'))).toMatchObject({ effect: 'allow' });
+    expect(listed.evaluate(call('other.method'))).toMatchObject({ effect: 'not-applicable' });
+    const matched = compilePolicy({ engine: 'matcho-rpc', rpc: { 'some.method': { params: { id: '.user.data.patient_id' } } } });
+    expect(matched.evaluate(call('some.method', { id: 'pt-1' }))).toMatchObject({ effect: 'allow' });
+    expect(matched.evaluate(call('some.method', { id: 'pt-2' }))).toMatchObject({ effect: 'not-applicable', explanation: { mismatch: { path: 'params.id' } } });
   });
 });
 
@@ -137,6 +153,9 @@ describe('policies that cannot work are rejected when compiled', () => {
     ['a schema that does not compile', { engine: 'json-schema', schema: { type: 'objekt' } }, 'AccessPolicy.schema', /draft-07/],
     ['json-schema without a schema', { engine: 'json-schema' }, 'AccessPolicy.schema', /JSON Schema object/],
     ['an unknown engine', { engine: 'opa' }, 'AccessPolicy.engine', /unknown engine "opa"/],
+    ['allow-rpc without rpc', { engine: 'allow-rpc' }, 'AccessPolicy.rpc', /one key per method name/],
+    ['allow-rpc with something else than true or false', { engine: 'allow-rpc', rpc: { 'a.b/c': 'yes' } }, 'AccessPolicy.rpc.a.b/c', /true \(or false\)/],
+    ['a bad regular expression in a matcho-rpc pattern', { engine: 'matcho-rpc', rpc: { 'a.b/c': { params: { id: '#(' } } } }, 'AccessPolicy.rpc.a.b/c.params.id', /regular expression/],
     ['no engine', { matcho: {} }, 'AccessPolicy.engine', /engine is required/],
     ['the deprecated clj engine', { engine: 'clj', clj: '(constantly true)' }, 'AccessPolicy.engine', /deprecated/],
     ['and and or at one level', { engine: 'complex', and: [getRequest], or: [postRequest] }, 'AccessPolicy', /not both/],

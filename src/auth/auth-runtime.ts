@@ -5,7 +5,7 @@ import { newRandomToken } from './hash-secret';
 import { createClientAuthThrottle, type ClientAuthThrottle } from './client-auth-throttle';
 import { createIdentityCache, type IdentityCache } from './identity-cache';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
-import { createSessionWriter, type SessionWriter } from '../oauth/session-writer';
+import { createSessionWriter, type SessionWriter } from './session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
 
 /** The authentication parts of a running server that hold state: keys, throttles, a dummy hash. */

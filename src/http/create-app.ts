@@ -14,6 +14,7 @@ import { openBrowserSession } from '../oauth/open-browser-session';
 import { parseParams } from '../oauth/parse-params';
 import { isSearchPost, mergeFormParameters } from '../search/merge-form-parameters';
 import { AUTH_ROUTES, DELETE_SESSION, type AuthEndpoint } from './auth-routes';
+import { createCors } from './cors';
 import { handleResourceRequest, type ParsedPath } from './handle-resource-request';
 import { negotiateFormat, serialize, type WireFormat } from './negotiate-format';
 import { mediaTypeOf, parseBody } from './parse-body';
@@ -105,6 +106,7 @@ export function createApp(services: Services): RequestListener {
   const { config, logger } = services;
   const formats = { fhir: fhirFormat(`${config.baseUrl}/fhir`, services.hooks, services.registry), stored: storedFormat(config.baseUrl, services.hooks) };
   const scheme = new URL(config.baseUrl).protocol.replace(':', '');
+  const cors = createCors(config.corsAllowedOrigins, services.auth.origins);
   const signIn = express().disable('x-powered-by').use(createIdentityProviderRoutes({
     db: services.db,
     baseUrl: config.baseUrl,
@@ -152,6 +154,10 @@ export function createApp(services: Services): RequestListener {
     const pathname = mark < 0 ? url : url.slice(0, mark);
     const search = mark < 0 ? '' : url.slice(mark + 1);
     const method = req.method === 'HEAD' ? 'GET' : req.method!;
+    // CORS: a preflight is answered here; every other response, errors included, carries its headers.
+    const preflight = req.method === 'OPTIONS' ? await cors.preflight(pathname, req.headers) : undefined;
+    if (preflight) return write(res, 204, preflight);
+    for (const [name, value] of Object.entries(await cors.headersFor(pathname, req.headers))) res.setHeader(name, value);
     if (pathname === '/health') return write(res, 200, {}, 'application/json; charset=utf-8', '{"status":"pass"}');
     if (pathname.startsWith('/auth/redirect/') || pathname.startsWith('/auth/callback/')) return void signIn(req as express.Request, res as express.Response);
     const authRoute = AUTH_ROUTES.get(pathname);

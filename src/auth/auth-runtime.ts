@@ -2,10 +2,11 @@ import bcrypt from 'bcrypt';
 import type { AuthSettings } from '../config/load-config';
 import type { Database } from '../db/database';
 import { newRandomToken } from './hash-secret';
+import { createAllowedOriginsCache, type AllowedOriginsCache } from './allowed-origins-cache';
 import { createClientAuthThrottle, type ClientAuthThrottle } from './client-auth-throttle';
 import { createIdentityCache, type IdentityCache } from './identity-cache';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
-import { createSessionWriter, type SessionWriter } from '../oauth/session-writer';
+import { createSessionWriter, type SessionWriter } from './session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
 
 /** The authentication parts of a running server that hold state: keys, throttles, a dummy hash. */
@@ -24,14 +25,17 @@ export interface AuthRuntime {
   readonly sessions: SessionWriter;
   /** Clients and live sessions in memory, dropped on every change. */
   readonly cache: IdentityCache;
+  /** The origins active Clients allow (`allowed_origins`), for CORS; dropped on every Client change. */
+  readonly origins: AllowedOriginsCache;
 }
 
 export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
   // Side by side: the dummy hash (and, on a first start, the key pair) are made on the thread pool.
-  const [keys, dummyPasswordHash, cache] = await Promise.all([
+  const [keys, dummyPasswordHash, cache, origins] = await Promise.all([
     loadSigningKeys(db, settings),
     bcrypt.hash(newRandomToken(), settings.bcryptCost),
     createIdentityCache(db),
+    createAllowedOriginsCache(db),
   ]);
   return {
     keys,
@@ -40,5 +44,6 @@ export async function createAuthRuntime(db: Database, settings: AuthSettings): P
     dummyPasswordHash,
     sessions: createSessionWriter(db),
     cache,
+    origins,
   };
 }

@@ -1,4 +1,3 @@
-import { tooManyAttempts } from '../oauth/oauth-error';
 import { createFixedWindowCounter } from './fixed-window-counter';
 
 /**
@@ -10,14 +9,17 @@ import { createFixedWindowCounter } from './fixed-window-counter';
  * so a count made only after the comparison would let any number of parallel guesses pass the
  * check while the first ones are still being compared. The price is that attempts in flight count
  * too: more parallel logins for one name than its limit are refused even when they are right.
+ * The throttle only counts; the endpoint that asked says no in its own protocol's words.
  */
 export interface LoginThrottle {
-  /** Counts an attempt for the name and the address; throws 429 when either is already at its limit. */
+  /** Counts an attempt for the name and the address, unless either is already at its limit. */
   reserve(userName: string, address: string | undefined): LoginAttempt;
 }
 
 /** One counted attempt. Exactly one of these settles it; later calls do nothing. */
 export interface LoginAttempt {
+  /** Seconds until the name or the address may try again: the attempt is refused, not counted. 0 when counted. */
+  readonly retryAfter: number;
   /** A wrong password: the attempt stays counted. */
   failed(): void;
   /** The right password: the attempt is taken back and the name's window cleared. */
@@ -36,7 +38,7 @@ export function createLoginThrottle(options: { maxPerUser: number; maxPerAddress
       const user = userKey(userName);
       const place = address === undefined ? undefined : addressKey(address);
       const wait = Math.max(counter.retryAfter(user, options.maxPerUser), place === undefined ? 0 : counter.retryAfter(place, options.maxPerAddress));
-      if (wait > 0) throw tooManyAttempts(wait);
+      if (wait > 0) return { retryAfter: wait, failed() {}, succeeded() {}, release() {} };
       // No await between the check above and these counts: the reservation is atomic.
       const userWindow = counter.add(user);
       const placeWindow = place === undefined ? undefined : counter.add(place);
@@ -49,6 +51,7 @@ export function createLoginThrottle(options: { maxPerUser: number; maxPerAddress
         return true;
       };
       return {
+        retryAfter: 0,
         failed() {
           settled = true;
         },

@@ -22,6 +22,12 @@ export interface Config {
   readonly devMode: boolean;
   /** BOX_SECURITY_INTROSPECTION_CREATE_USER: a trusted foreign token's first use creates a local User. */
   readonly createUsersFromForeignTokens: boolean;
+  /**
+   * BOX_CORS_ALLOWED_ORIGINS: origins (as browsers send them, `https://app.example.com`) whose pages
+   * may read responses, besides those of active Clients' `allowed_origins`; `*` lets any page read
+   * them without credentials.
+   */
+  readonly corsAllowedOrigins: readonly string[];
 }
 
 export interface AuthSettings {
@@ -103,6 +109,29 @@ function adminPassword(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * A comma-separated list of origins, or `*`. An origin is a scheme, a host and a port, nothing more:
+ * an entry with a path, a query or a user name could never equal a browser's Origin header, so it
+ * is a mistake to report rather than a rule that silently never matches.
+ */
+function origins(env: Env, name: string): readonly string[] {
+  const entries = (env[name] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  return Object.freeze(entries.map((entry) => {
+    if (entry === '*') return entry;
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) {
+      throw new ConfigError(`${name} must list origins such as https://app.example.com (scheme, host and port only) or *, got '${entry}'`);
+    }
+    return url.origin;
+  }));
+}
+
 function pem(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -129,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     searchTotalTimeoutMs: integer(env, 'BOX_SEARCH_TOTAL_TIMEOUT', 2000, 1, 600_000),
     devMode: flag(env, 'BOX_SECURITY_DEV_MODE'),
     createUsersFromForeignTokens: flag(env, 'BOX_SECURITY_INTROSPECTION_CREATE_USER'),
+    corsAllowedOrigins: origins(env, 'BOX_CORS_ALLOWED_ORIGINS'),
     auth: Object.freeze({
       rootClientSecret: env.BOX_ROOT_CLIENT_SECRET || undefined,
       adminPassword: adminPassword(env),

@@ -98,6 +98,9 @@ export function createApp(services: Services): RequestListener {
         ctx: pipeline.contextFor(requestId, { remoteAddr: req.socket.remoteAddress, scheme }),
       };
       const response = await pipeline.run(exchange);
+      for (const [name, value] of Object.entries(exchange.corsHeaders ?? {})) res.setHeader(name, value);
+      // A preflight is answered before any route is resolved.
+      if (!exchange.matched) return write(res, response.status, response.headers ?? {});
       // FHIR JSON is labelled application/fhir+json, unless the client prefers application/json.
       respond(res, exchange.matched!.route.kind, response, exchange.wire ?? 'json', exchange.matched!.route.format === 'fhir' && !exchange.plainJson);
     };
@@ -105,6 +108,7 @@ export function createApp(services: Services): RequestListener {
     run().catch((error) => {
       if (res.headersSent) return void res.destroy();
       try {
+        for (const [name, value] of Object.entries(exchange?.corsHeaders ?? {})) res.setHeader(name, value);
         const rendered = errors.render(error, { kind: pipeline.kindAt(raw), requestId, method, path: pathname });
         if (rendered.text) return write(res, rendered.status, rendered.headers, { contentType: rendered.text.contentType, text: rendered.text.value });
         write(res, rendered.status, rendered.headers, serialize(rendered.body, exchange?.wire ?? 'json', fhir && !exchange?.plainJson));

@@ -1,4 +1,5 @@
 import type { AuthenticatedClient } from './authenticate-client';
+import type { Grant } from './grant';
 import { checkAudience } from './check-audience';
 import { checkScope, parseScope } from './check-scope';
 import { grantSettingsOf } from './grant-settings';
@@ -7,8 +8,7 @@ import type { AuthRequest } from './auth-request';
 import { invalidClient } from './oauth-error';
 import { startSession } from './start-session';
 
-/** RFC 6749 §4.4: the client acts for itself, so it must be confidential (have proved its secret). */
-export async function clientCredentialsGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   if (!client.withSecret) throw invalidClient('client_credentials requires the client secret', false);
   const settings = grantSettingsOf(client.resource, 'client_credentials');
   const scope = parseScope(req.params.scope);
@@ -17,3 +17,6 @@ export async function clientCredentialsGrant(req: AuthRequest, client: Authentic
   const { response } = await startSession(req.services, { type: 'client_credentials', client, scope, audience: req.params.audience, settings });
   return response;
 }
+
+/** RFC 6749 §4.4: the client acts for itself, so it must be confidential (have proved its secret). */
+export const clientCredentialsGrant: Grant = { type: 'client_credentials', mustBeListed: true, secretRequired: () => true, issue };

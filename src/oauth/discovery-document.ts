@@ -1,9 +1,10 @@
 import { ASSERTION_ALGORITHMS } from './check-client-assertion';
+import { GRANTS } from './grant-registry';
 
 /**
  * RFC 8414 / OpenID Connect Discovery 1.0 metadata, listing only what this server implements:
- * no authorization endpoint (so no response types), the grants of /auth/token (RFC 8693 token
- * exchange among them), Basic, post and private_key_jwt client authentication, RS256.
+ * no authorization endpoint (so no response types), the grants in /auth/token's registry (RFC 8693
+ * token exchange among them), Basic, post and private_key_jwt client authentication, RS256.
  */
 export function discoveryDocument(issuer: string): Record<string, unknown> {
   const authMethods = ['client_secret_basic', 'client_secret_post'];
@@ -14,7 +15,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     revocation_endpoint: `${issuer}/auth/revoke`,
     introspection_endpoint: `${issuer}/auth/introspect`,
-    grant_types_supported: ['client_credentials', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+    grant_types_supported: GRANTS.map((grant) => grant.type),
     response_types_supported: [],
     // RFC 7523 §2.2 client assertions (src/oauth/check-client-assertion.ts), asymmetric only.
     token_endpoint_auth_methods_supported: [...authMethods, 'private_key_jwt'],

@@ -1,14 +1,14 @@
 import type { AuthenticatedClient } from './authenticate-client';
+import type { Grant } from './grant';
 import { checkAudience } from './check-audience';
 import { checkScope, parseScope } from './check-scope';
-import { grantSettingsOf } from './grant-settings';
+import { grantSettingsOf, mayOmitSecret } from './grant-settings';
 import type { TokenResponse } from './mint-tokens';
 import type { AuthRequest } from './auth-request';
 import { startSession } from './start-session';
 import { verifyUserPassword } from './verify-user-password';
 
-/** RFC 6749 §4.3: resource owner password credentials. */
-export async function passwordGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   const settings = grantSettingsOf(client.resource, 'password');
   const scope = parseScope(req.params.scope);
   checkScope(scope, client.resource);
@@ -17,3 +17,6 @@ export async function passwordGrant(req: AuthRequest, client: AuthenticatedClien
   const { response } = await startSession(req.services, { type: 'password', client, user, scope, audience: req.params.audience, settings });
   return response;
 }
+
+/** RFC 6749 §4.3: resource owner password credentials, for confidential and (if the client says so) public clients. */
+export const passwordGrant: Grant = { type: 'password', mustBeListed: true, secretRequired: (client) => !mayOmitSecret(client), issue };

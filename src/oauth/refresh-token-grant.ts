@@ -4,19 +4,15 @@ import { loadSession, whySessionIsDead } from '../auth/load-session';
 import { updateResource } from '../store/resource-store';
 import type { AuthRequest } from './auth-request';
 import type { AuthenticatedClient } from './authenticate-client';
+import type { Grant } from './grant';
 import { checkScopeWithin, parseScope } from './check-scope';
 import { endSession } from './end-session';
-import { grantSettingsOf } from './grant-settings';
+import { grantSettingsOf, mayOmitSecret } from './grant-settings';
 import { mintTokens, type TokenResponse } from './mint-tokens';
 import { invalidGrant, invalidRequest } from './oauth-error';
 import { compact } from './start-session';
 
-/**
- * RFC 6749 §6, with rotation: every refresh replaces the refresh token (and the access token).
- * A refresh token that was already rotated away and comes back is a replay — the legitimate client
- * and an attacker both hold it — so the whole session is revoked (RFC 9700 §4.14.2).
- */
-export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   const { services } = req;
   const presented = req.params.refresh_token;
   if (!presented) throw invalidRequest('refresh_token is required');
@@ -76,3 +72,11 @@ async function revokeReplayed(services: Services, sessionId: string): Promise<Er
   await endSession(services, sessionId);
   return invalidGrant('The refresh token was already used; the session is revoked');
 }
+
+/**
+ * RFC 6749 §6, with rotation: every refresh replaces the refresh token (and the access token).
+ * A refresh token that was already rotated away and comes back is a replay — the legitimate client
+ * and an attacker both hold it — so the whole session is revoked (RFC 9700 §4.14.2). Whoever got
+ * a refresh token may use it without listing the grant; a public password client without its secret.
+ */
+export const refreshTokenGrant: Grant = { type: 'refresh_token', mustBeListed: false, secretRequired: (client) => !mayOmitSecret(client), issue };

@@ -1,54 +1,33 @@
 import { NO_STORE, type AuthRequest, type AuthResponse } from './auth-request';
 import { authenticateClient, presentedClient, type AuthenticatedClient } from './authenticate-client';
-import { clientCredentialsGrant } from './client-credentials-grant';
-import { grantSettingsOf, grantTypesOf, type GrantType } from './grant-settings';
-import type { TokenResponse } from './mint-tokens';
+import type { Grant } from './grant';
+import { findGrant } from './grant-registry';
+import { grantTypesOf } from './grant-settings';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from './oauth-error';
-import { passwordGrant } from './password-grant';
-import { refreshTokenGrant } from './refresh-token-grant';
-import { TOKEN_EXCHANGE, tokenExchangeGrant } from './token-exchange-grant';
 
-type Grant = (req: AuthRequest, client: AuthenticatedClient) => Promise<TokenResponse>;
-
-const GRANTS: Record<GrantType, Grant> = {
-  client_credentials: clientCredentialsGrant,
-  password: passwordGrant,
-  refresh_token: refreshTokenGrant,
-  [TOKEN_EXCHANGE]: tokenExchangeGrant,
-};
-
-function checkGrantType(params: Record<string, string>): GrantType {
+function checkGrantType(params: Record<string, string>): Grant {
   const grantType = params.grant_type;
   if (!grantType) throw invalidRequest('grant_type is required');
-  if (!Object.hasOwn(GRANTS, grantType)) throw unsupportedGrantType(`grant_type '${grantType}' is not supported`);
-  return grantType as GrantType;
+  const grant = findGrant(grantType);
+  if (!grant) throw unsupportedGrantType(`grant_type '${grantType}' is not supported`);
+  return grant;
 }
 
-/**
- * Whether the client must prove its secret for this grant. auth.password.secret_required lets a
- * public (e.g. first-party) client use the password grant, and then refresh what it got.
- */
-export function isSecretRequired(grantType: GrantType, client: Record<string, unknown>): boolean {
-  if (grantType === 'client_credentials' || grantType === TOKEN_EXCHANGE) return true;
-  return grantSettingsOf(client, 'password').secret_required === true || !grantTypesOf(client).includes('password');
-}
-
-/** A refresh is allowed to whoever got the refresh token; every other grant must be listed. */
-function checkClientGrant(grantType: GrantType, client: AuthenticatedClient): void {
-  if (grantType === 'refresh_token') return;
-  if (!grantTypesOf(client.resource).includes(grantType)) throw unauthorizedClient(`The client may not use grant_type ${grantType}`);
+function checkClientGrant(grant: Grant, client: AuthenticatedClient): void {
+  if (grant.mustBeListed && !grantTypesOf(client.resource).includes(grant.type)) throw unauthorizedClient(`The client may not use grant_type ${grant.type}`);
 }
 
 /**
  * POST /auth/token (RFC 6749 §3.2), one stage per line:
  *   grant type → client authentication → grant allowed for the client → the grant → response.
+ * The grants and their rules are the registry's (grant-registry.ts).
  */
 export async function tokenEndpoint(req: AuthRequest): Promise<AuthResponse> {
   if (req.method !== 'POST') throw invalidRequest('The token endpoint takes POST');
-  const grantType = checkGrantType(req.params);
+  const grant = checkGrantType(req.params);
   const presented = presentedClient(req.headers, req.params);
-  const client = await authenticateClient(req.services, presented, (stored) => isSecretRequired(grantType, stored), req.address);
-  checkClientGrant(grantType, client);
-  const body = await GRANTS[grantType](req, client);
+  const client = await authenticateClient(req.services, presented, grant.secretRequired, req.address);
+  checkClientGrant(grant, client);
+  const body = await grant.issue(req, client);
   return { status: 200, body, headers: { ...NO_STORE } };
 }

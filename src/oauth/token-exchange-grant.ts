@@ -3,6 +3,7 @@ import { ForeignTokenError } from '../identity/foreign-token-error';
 import type { ForeignTokenResult } from '../identity/create-foreign-token-verifier';
 import type { AuthRequest } from './auth-request';
 import type { AuthenticatedClient } from './authenticate-client';
+import type { Grant } from './grant';
 import { checkAudience } from './check-audience';
 import { checkScope, parseScope } from './check-scope';
 import { grantSettingsOf } from './grant-settings';
@@ -10,7 +11,6 @@ import type { TokenResponse } from './mint-tokens';
 import { invalidClient, invalidRequest } from './oauth-error';
 import { startSession } from './start-session';
 
-export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 
@@ -70,12 +70,7 @@ async function verifySubjectToken(req: AuthRequest, client: AuthenticatedClient,
   return result;
 }
 
-/**
- * RFC 8693 token exchange: a token from a trusted issuer (Client.allowedIssuers, verified by its
- * TokenIntrospector) becomes our own token for the same local User, issued per
- * Client.auth.token_exchange, in a Session of type `token-exchange`.
- */
-export async function tokenExchangeGrant(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
+async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   // §2.1: client authentication as for any grant; a public client could trade any token it found.
   if (!client.withSecret) throw invalidClient('token exchange requires client authentication', false);
   const settings = grantSettingsOf(client.resource, 'token_exchange');
@@ -90,3 +85,15 @@ export async function tokenExchangeGrant(req: AuthRequest, client: Authenticated
   const { response } = await startSession(req.services, { type: 'token-exchange', client, user: subject.user, scope, audience: req.params.audience, settings });
   return { ...response, issued_token_type: issuedTokenType };
 }
+
+/**
+ * RFC 8693 token exchange: a token from a trusted issuer (Client.allowedIssuers, verified by its
+ * TokenIntrospector) becomes our own token for the same local User, issued per
+ * Client.auth.token_exchange, in a Session of type `token-exchange`.
+ */
+export const tokenExchangeGrant: Grant = {
+  type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+  mustBeListed: true,
+  secretRequired: () => true,
+  issue,
+};

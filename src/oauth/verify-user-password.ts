@@ -1,7 +1,7 @@
 import bcrypt from 'bcrypt';
 import type { Services } from '../interactions/interaction-context';
 import type { Queryable } from '../db/database';
-import { invalidGrant, invalidRequest } from './oauth-error';
+import { invalidGrant, invalidRequest, tooManyAttempts } from './oauth-error';
 
 export interface VerifiedUser {
   id: string;
@@ -35,6 +35,7 @@ export async function verifyUserPassword(services: Services, q: Queryable, login
   if (!username || password === undefined) throw invalidRequest('username and password are required');
   const { throttle, dummyPasswordHash } = services.auth;
   const attempt = throttle.reserve(username, address);
+  if (attempt.retryAfter > 0) throw tooManyAttempts(attempt.retryAfter);
   let user: VerifiedUser | undefined;
   try {
     user = await matchPassword(q, username, password, dummyPasswordHash);

@@ -4,6 +4,7 @@ import { isAdministrator } from '../access/is-administrator';
 import { toPolicyRequest } from '../access/to-policy-request';
 import type { AuthContext } from '../auth/auth-context';
 import { authenticateRequest } from '../auth/authenticate-request';
+import { createCors, type Cors } from '../http/cors';
 import { negotiateFormat, prefersPlainJson, type WireFormat } from '../http/negotiate-format';
 import { mediaTypeOf, parseBody } from '../http/parse-body';
 import type { RequestContext, ResourceFormat, ResourceRequest, ResourceResponse, Services } from '../interactions/interaction-context';
@@ -41,6 +42,8 @@ export interface Exchange {
   matched?: MatchedRoute;
   /** How the response (or an error) is written: JSON unless negotiated otherwise. */
   wire?: WireFormat;
+  /** CORS headers for the response, errors included. */
+  corsHeaders?: Record<string, string>;
   /** The client prefers FHIR JSON labelled application/json. */
   plainJson?: boolean;
   raw?: Buffer;
@@ -51,6 +54,7 @@ export interface Exchange {
 type Stage = (x: Exchange, pipeline: PipelineParts) => Promise<void> | void;
 
 interface PipelineParts {
+  cors: Cors;
   matcher: RouteMatcher;
   formats: { fhir: ResourceFormat; stored: ResourceFormat };
 }
@@ -59,6 +63,7 @@ interface PipelineParts {
  * The request's life, one stage per line, for every route and every bundle entry:
  */
 const STAGES: ReadonlyArray<readonly [string, Stage]> = [
+  ['cors', cors],
   ['resolve route', resolveRoute],
   ['negotiate the response format', negotiateResponseFormat],
   ['authenticate', authenticate],
@@ -71,6 +76,21 @@ const STAGES: ReadonlyArray<readonly [string, Stage]> = [
 /** Where the route says the pipeline should look for a caller, decide access, read a body. */
 const needsCaller = (route: Route) => !route.public;
 const needsPolicy = (route: Route) => !route.public && !route.selfAuthorized && route.kind === 'resource';
+
+/**
+ * CORS (src/http/cors.ts): a preflight is answered here — OPTIONS is no route's method, so this
+ * comes before the route is resolved — and every other response, errors included, gets the
+ * headers for its origin and path. Bundle entries have no origin of their own.
+ */
+async function cors(x: Exchange, { cors }: PipelineParts): Promise<void> {
+  if (x.readBody === undefined) return;
+  const preflight = x.method === 'OPTIONS' ? await cors.preflight(x.uri, x.headers) : undefined;
+  if (preflight) {
+    x.response = { status: 204, headers: preflight };
+    return;
+  }
+  x.corsHeaders = await cors.headersFor(x.uri, x.headers);
+}
 
 /** The route, before credentials or body: an unknown path or method costs nothing (404 / 405). */
 function resolveRoute(x: Exchange, { matcher, formats }: PipelineParts): void {
@@ -139,7 +159,6 @@ async function authorize(x: Exchange): Promise<void> {
 const ACCESS_TYPES = new Set(['AccessPolicy', 'Role']);
 
 async function execute(x: Exchange): Promise<void> {
-  if (x.response) return;
   const { route, resourceType } = x.matched!;
   x.response = await route.handler(x.ctx, toRequest(x, x.body));
   // This process's own change applies to the very next request (others hear of it by NOTIFY).
@@ -196,12 +215,17 @@ export interface Pipeline {
 export function createPipeline(services: Services, routes: readonly Route[] = ROUTES): Pipeline {
   const { config } = services;
   const parts: PipelineParts = {
+    cors: createCors(config.corsAllowedOrigins, services.auth.origins),
     matcher: createRouteMatcher(routes, services.registry),
     formats: { fhir: fhirFormat(`${config.baseUrl}/fhir`, services.hooks, services.registry), stored: storedFormat(config.baseUrl, services.hooks) },
   };
 
   async function run(x: Exchange): Promise<ResourceResponse> {
-    for (const [, stage] of STAGES) await stage(x, parts);
+    // A stage that answers (a preflight, a policy explanation) ends the request there.
+    for (const [, stage] of STAGES) {
+      await stage(x, parts);
+      if (x.response) break;
+    }
     return x.response!;
   }
 

@@ -68,7 +68,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       IdentityProvider: [keepOmittedSecrets(providerSecrets), identityProviderHook],
       TokenIntrospector: [keepOmittedSecrets(introspectorSecrets)],
       User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser), forgetIdentityHook(foreignTokens.forgetUser)],
-      Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient)],
+      Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient), forgetIdentityHook(auth.origins.clear)],
       Session: [forgetIdentityHook(auth.cache.forgetSession)],
       AccessPolicy: [accessPolicyHook],
     },

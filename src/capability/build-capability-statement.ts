@@ -34,6 +34,8 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
+        // CORS headers are served (src/http/cors.ts).
+        security: { cors: true },
         interaction: interactions(['system']).map((code) => ({ code })),
         ...(systemOperations.length ? { operation: systemOperations } : {}),
         resource: registry.resourceTypes.map((type) => ({

@@ -28,7 +28,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
-        interaction: [{ code: 'transaction' }, { code: 'batch' }],
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         resource: registry.resourceTypes.map((type) => ({
           type,
           interaction: TYPE_INTERACTIONS.map((code) => ({ code })),

@@ -4,6 +4,7 @@ import { createResource } from '../interactions/create-resource';
 import { deleteOne } from '../interactions/delete-resource';
 import { patchOne } from '../interactions/patch-resource';
 import { readHistoryBundle } from '../interactions/read-history';
+import { readSystemHistoryBundle } from '../interactions/read-system-history';
 import { readOne, readOneVersion } from '../interactions/read-resource';
 import { updateOne } from '../interactions/update-resource';
 import { processBundle } from '../bundles/process-bundle';
@@ -26,7 +27,8 @@ export interface Route {
   public?: boolean;
 }
 
-type Shape = 'type' | 'type-search' | 'instance' | 'type-history' | 'instance-history' | 'version';
+type Shape = 'type' | 'type-search' | 'instance' | 'type-history' | 'instance-history' | 'version'
+  | 'system-history';
 
 /** The routing table: path shape × method → operation. */
 const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
@@ -36,6 +38,8 @@ const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
   'type-history': { GET: ['History', readHistoryBundle] },
   'instance-history': { GET: ['History', readHistoryBundle] },
   version: { GET: ['Vread', readOneVersion] },
+  // Every type's history at once: an operation of its own, never granted by a policy for one type's History.
+  'system-history': { GET: ['SystemHistory', readSystemHistoryBundle] },
 };
 
 function shapeOf(rest: string[]): Shape | undefined {
@@ -56,9 +60,18 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
     return { operation: fhir ? 'FhirMetadata' : 'Metadata', interaction: readCapabilityStatement, public: true };
   }
   if (!resourceType) throw notFound('No resource type in the path');
+  if (resourceType === '_history' && !rest.length) return toRoute('system-history', method, fhir, {});
   if (!registry.isResourceType(resourceType)) throw notFound(`Unknown resource type '${resourceType}'`);
   const shape = shapeOf(rest);
   if (!shape) throw notFound(`No such path under ${resourceType}`);
+  return toRoute(shape, method, fhir, {
+    resourceType,
+    id: shape === 'type' || shape === 'type-history' ? undefined : rest[0],
+    versionId: shape === 'version' ? rest[2] : undefined,
+  });
+}
+
+function toRoute(shape: Shape, method: string, fhir: boolean, target: Pick<Route, 'resourceType' | 'id' | 'versionId'>): Route {
   const row = TABLE[shape];
   const entry = row[method === 'HEAD' ? 'GET' : method];
   if (!entry) {
@@ -66,11 +79,5 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
     throw new HttpError(405, 'not-supported', `${method} is not allowed on this path; allowed: ${allow}`, undefined, { allow });
   }
   const [name, interaction] = entry;
-  return {
-    operation: fhir ? `Fhir${name}` : name,
-    interaction,
-    resourceType,
-    id: shape === 'type' || shape === 'type-history' ? undefined : rest[0],
-    versionId: shape === 'version' ? rest[2] : undefined,
-  };
+  return { operation: fhir ? `Fhir${name}` : name, interaction, ...target };
 }

@@ -40,7 +40,7 @@ function wantsExplanation(scope: RequestScope, req: ResourceRequest): boolean {
  */
 export async function handleResourceRequest(scope: RequestScope, path: ParsedPath, req: ResourceRequest): Promise<ResourceResponse> {
   const route = resolveRoute(req.method, path.segments, path.fhir, scope.services.registry);
-  const request: ResourceRequest = { ...req, resourceType: route.resourceType, id: route.id, versionId: route.versionId };
+  const request: ResourceRequest = { ...req, resourceType: route.resourceType, id: route.id, versionId: route.versionId, compartment: route.compartment };
   if (!route.public) {
     const { services, q, auth } = scope;
     const uri = req.uri ?? `/${[...(path.fhir ? ['fhir'] : []), ...path.segments].map(encodeURIComponent).join('/')}`;

@@ -5,6 +5,8 @@ import { deleteOne } from '../interactions/delete-resource';
 import { patchOne } from '../interactions/patch-resource';
 import { readHistoryBundle } from '../interactions/read-history';
 import { readSystemHistoryBundle } from '../interactions/read-system-history';
+import { searchCompartment } from '../interactions/search-compartment';
+import { patientCompartmentParameters } from '../search/load-patient-compartment';
 import { readOne, readOneVersion } from '../interactions/read-resource';
 import { updateOne } from '../interactions/update-resource';
 import { processBundle } from '../bundles/process-bundle';
@@ -23,12 +25,14 @@ export interface Route {
   resourceType?: string;
   id?: string;
   versionId?: string;
+  /** `Patient/<id>/<Type>`: resourceType is the searched type, this the compartment. */
+  compartment?: { resourceType: string; id: string };
   /** Answered to anyone, caller or not (the CapabilityStatement: FHIR http.html#capabilities). */
   public?: boolean;
 }
 
 type Shape = 'type' | 'type-search' | 'instance' | 'type-history' | 'instance-history' | 'version'
-  | 'system-history';
+  | 'system-history' | 'compartment';
 
 /** The routing table: path shape × method → operation. */
 const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
@@ -40,11 +44,14 @@ const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
   version: { GET: ['Vread', readOneVersion] },
   // Every type's history at once: an operation of its own, never granted by a policy for one type's History.
   'system-history': { GET: ['SystemHistory', readSystemHistoryBundle] },
+  // A compartment search finds a subset of what the type's search finds: the same operation.
+  compartment: { GET: ['Search', searchCompartment] },
 };
 
-function shapeOf(rest: string[]): Shape | undefined {
+function shapeOf(rest: string[], registry: ResourceRegistry): Shape | undefined {
   if (rest.length === 0) return 'type';
   if (rest.length === 1 && rest[0] === '_search') return 'type-search';
+  if (rest.length === 2 && registry.isResourceType(rest[1])) return 'compartment';
   if (rest.length === 1) return rest[0] === '_history' ? 'type-history' : 'instance';
   if (rest.length === 2 && rest[1] === '_history') return 'instance-history';
   if (rest.length === 3 && rest[1] === '_history') return 'version';
@@ -62,8 +69,14 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
   if (!resourceType) throw notFound('No resource type in the path');
   if (resourceType === '_history' && !rest.length) return toRoute('system-history', method, fhir, {});
   if (!registry.isResourceType(resourceType)) throw notFound(`Unknown resource type '${resourceType}'`);
-  const shape = shapeOf(rest);
+  const shape = shapeOf(rest, registry);
   if (!shape) throw notFound(`No such path under ${resourceType}`);
+  if (shape === 'compartment') {
+    // The Patient compartment is the one defined (generated from the FHIR definitions); only its member types have one.
+    if (resourceType !== 'Patient') throw notFound(`Compartment searches are supported for Patient only, not ${resourceType}`);
+    if (!patientCompartmentParameters(rest[1])) throw notFound(`${rest[1]} is not in the Patient compartment`);
+    return toRoute(shape, method, fhir, { resourceType: rest[1], compartment: { resourceType, id: rest[0] } });
+  }
   return toRoute(shape, method, fhir, {
     resourceType,
     id: shape === 'type' || shape === 'type-history' ? undefined : rest[0],
@@ -71,7 +84,7 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
   });
 }
 
-function toRoute(shape: Shape, method: string, fhir: boolean, target: Pick<Route, 'resourceType' | 'id' | 'versionId'>): Route {
+function toRoute(shape: Shape, method: string, fhir: boolean, target: Pick<Route, 'resourceType' | 'id' | 'versionId' | 'compartment'>): Route {
   const row = TABLE[shape];
   const entry = row[method === 'HEAD' ? 'GET' : method];
   if (!entry) {

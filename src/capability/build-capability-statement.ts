@@ -32,6 +32,7 @@ export function buildCapabilityStatement(
         resource: registry.resourceTypes.map((type) => ({
           type,
           interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+          operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
           versioning: 'versioned',
           readHistory: true,
           updateCreate: true,

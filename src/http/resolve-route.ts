@@ -6,6 +6,7 @@ import { patchOne } from '../interactions/patch-resource';
 import { readHistoryBundle } from '../interactions/read-history';
 import { readSystemHistoryBundle } from '../interactions/read-system-history';
 import { searchCompartment } from '../interactions/search-compartment';
+import { validateOperation } from '../interactions/validate-operation';
 import { patientCompartmentParameters } from '../search/load-patient-compartment';
 import { readOne, readOneVersion } from '../interactions/read-resource';
 import { updateOne } from '../interactions/update-resource';
@@ -32,7 +33,7 @@ export interface Route {
 }
 
 type Shape = 'type' | 'type-search' | 'instance' | 'type-history' | 'instance-history' | 'version'
-  | 'system-history' | 'compartment';
+  | 'system-history' | 'type-validate' | 'instance-validate' | 'compartment';
 
 /** The routing table: path shape × method → operation. */
 const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
@@ -44,6 +45,8 @@ const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
   version: { GET: ['Vread', readOneVersion] },
   // Every type's history at once: an operation of its own, never granted by a policy for one type's History.
   'system-history': { GET: ['SystemHistory', readSystemHistoryBundle] },
+  'type-validate': { POST: ['Validate', validateOperation] },
+  'instance-validate': { POST: ['Validate', validateOperation] },
   // A compartment search finds a subset of what the type's search finds: the same operation.
   compartment: { GET: ['Search', searchCompartment] },
 };
@@ -51,6 +54,8 @@ const TABLE: Record<Shape, Record<string, [string, Interaction]>> = {
 function shapeOf(rest: string[], registry: ResourceRegistry): Shape | undefined {
   if (rest.length === 0) return 'type';
   if (rest.length === 1 && rest[0] === '_search') return 'type-search';
+  if (rest.length === 1 && rest[0] === '$validate') return 'type-validate';
+  if (rest.length === 2 && rest[1] === '$validate') return 'instance-validate';
   if (rest.length === 2 && registry.isResourceType(rest[1])) return 'compartment';
   if (rest.length === 1) return rest[0] === '_history' ? 'type-history' : 'instance';
   if (rest.length === 2 && rest[1] === '_history') return 'instance-history';
@@ -79,7 +84,7 @@ export function resolveRoute(method: string, segments: string[], fhir: boolean, 
   }
   return toRoute(shape, method, fhir, {
     resourceType,
-    id: shape === 'type' || shape === 'type-history' ? undefined : rest[0],
+    id: shape === 'type' || shape === 'type-history' || shape === 'type-validate' ? undefined : rest[0],
     versionId: shape === 'version' ? rest[2] : undefined,
   });
 }

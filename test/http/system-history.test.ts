@@ -103,6 +103,13 @@ describe('GET /fhir/_history and /_history', () => {
   });
 });
 
+describe('the CapabilityStatement', () => {
+  it('lists the history-system interaction', async () => {
+    const { body } = await server.anonymous.get('/fhir/metadata').expect(200);
+    expect(body.rest[0].interaction).toEqual(expect.arrayContaining([{ code: 'history-system' }]));
+  });
+});
+
 describe('who may read the system history', () => {
   it('refuses a caller without credentials with 401', async () => {
     await server.anonymous.get('/fhir/_history').expect(401);

@@ -37,6 +37,8 @@ export function buildCapabilityStatement(
         // CORS headers are served (src/http/cors.ts).
         security: { cors: true },
         interaction: interactions(['system']).map((code) => ({ code })),
+        // The Patient compartment is searched (GET /Patient/<id>/<Type>).
+        compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
         ...(systemOperations.length ? { operation: systemOperations } : {}),
         resource: registry.resourceTypes.map((type) => ({
           type,

@@ -81,6 +81,8 @@ export interface ResourceRequest {
   resourceType?: string;
   id?: string;
   versionId?: string;
+  /** `Patient/<id>/<Type>`: the compartment a search is limited to (resourceType is the searched type). */
+  compartment?: { resourceType: string; id: string };
   /** Query parameters; a repeated parameter has several values. */
   query: Record<string, string[]>;
   /** Lowercased header names. */

@@ -1,4 +1,5 @@
 import { toOperationOutcome } from '../errors/to-operation-outcome';
+import type { Compartment } from '../search/compartment';
 import { preferredHandling } from '../search/preferred-handling';
 import { searchParametersOf } from '../search/load-search-parameters';
 import { parseSearchQuery, type SearchQuery } from '../search/parse-search-query';
@@ -12,7 +13,8 @@ function pageUrl(base: string, query: SearchQuery, page: number): string {
   const params = new URLSearchParams(query.echo);
   params.set('_count', String(query.count));
   params.set('_page', String(page));
-  return `${base}/${query.resourceType}?${params.toString()}`;
+  const scope = query.compartment ? `${query.compartment.resourceType}/${query.compartment.id}/` : '';
+  return `${base}/${scope}${query.resourceType}?${params.toString()}`;
 }
 
 /** A warning entry (FHIR search.html#errors: search.mode = outcome). */
@@ -22,12 +24,18 @@ function uncounted(timeoutMs: number): Record<string, unknown> {
 }
 
 /** GET /<Type>?… and POST /<Type>/_search: a Bundle of type searchset, paged by _count and _page. */
-export async function searchResources(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
+export function searchResources(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
+  return searchWithin(ctx, req, undefined);
+}
+
+/** The search itself; a compartment (search-compartment.ts) narrows it to that compartment's resources. */
+export async function searchWithin(ctx: RequestContext, req: ResourceRequest, compartment: Compartment | undefined): Promise<ResourceResponse> {
   const resourceType = req.resourceType!;
-  const query = parseSearchQuery(resourceType, req.query, searchParametersOf(resourceType), {
+  const parsed = parseSearchQuery(resourceType, req.query, searchParametersOf(resourceType), {
     maxCount: ctx.services.config.searchMaxCount,
     lenient: preferredHandling(req.headers.prefer) === 'lenient',
   });
+  const query: SearchQuery = compartment ? { ...parsed, compartment } : parsed;
   const bases = [ctx.format.base];
   const { versions } = query.summaryCount ? { versions: [] } : await runSearch(ctx.q, query, bases);
   const total = await searchTotal(ctx.services.db, ctx.q, query, bases, query.summaryCount ? undefined : versions.length, ctx.services.config.searchTotalTimeoutMs);

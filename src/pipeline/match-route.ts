@@ -8,6 +8,8 @@ export interface MatchedRoute {
   resourceType?: string;
   id?: string;
   versionId?: string;
+  /** A compartment search: whose compartment (resourceType is the searched type). */
+  compartment?: { resourceType: string; id: string };
 }
 
 /** What a path matched, before the method is looked at: the kind of route decides how its errors look. */
@@ -70,6 +72,8 @@ export function createRouteMatcher(routes: readonly Route[], registry: ResourceR
       best.route.segments.forEach((pattern, i) => {
         if (pattern.startsWith(':')) pathParams[pattern.slice(1)] = segments[i];
       });
+      const { compartment } = best.route;
+      if (compartment) return { route: best.route, pathParams, resourceType: pathParams.type, compartment: { resourceType: compartment, id: pathParams.id } };
       return { route: best.route, pathParams, resourceType: pathParams.type, id: pathParams.id, versionId: pathParams.vid };
     },
     kindAt(segments) {

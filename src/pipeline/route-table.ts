@@ -9,6 +9,9 @@ import type { ResourceResponse } from '../interactions/interaction-context';
 import { patchOne } from '../interactions/patch-resource';
 import { readHistoryBundle } from '../interactions/read-history';
 import { readOne, readOneVersion } from '../interactions/read-resource';
+import { readSystemHistoryBundle } from '../interactions/read-system-history';
+import { searchCompartment } from '../interactions/search-compartment';
+import { validateOperation } from '../interactions/validate-operation';
 import { searchResources } from '../interactions/search-resources';
 import { updateOne } from '../interactions/update-resource';
 import type { AuthRequest, AuthResponse } from '../oauth/auth-request';
@@ -53,6 +56,12 @@ const RESOURCE_LINES: ResourceLine[] = [
   ['DELETE', ':type/:id', 'Delete', deleteOne, I('delete', 'instance')],
   ['GET', ':type/:id/_history', 'History', readHistoryBundle, I('history-instance', 'instance')],
   ['GET', ':type/:id/_history/:vid', 'Vread', readOneVersion, I('vread', 'instance')],
+  // Every type's history at once: an operation of its own, never granted by a policy for one type's History.
+  ['GET', '_history', 'SystemHistory', readSystemHistoryBundle, I('history-system', 'system')],
+  ['POST', ':type/$validate', 'Validate', validateOperation, [{ level: 'type', operation: 'validate' }]],
+  ['POST', ':type/:id/$validate', 'Validate', validateOperation, [{ level: 'instance', operation: 'validate' }]],
+  // A compartment search finds a subset of what the type's search finds: the same operation.
+  ['GET', 'Patient/:id/:type', 'Search', searchCompartment, undefined, { compartment: 'Patient' }],
 ];
 
 const split = (path: string) => path.split('/').filter(Boolean);

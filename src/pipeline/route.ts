@@ -47,6 +47,8 @@ export interface Route {
   beforeBody?: (ctx: RequestContext, req: ResourceRequest) => Promise<void>;
   /** Only when this holds too (DELETE /Session without a query string is a logout). */
   when?: (req: { query: Record<string, string[]> }) => boolean;
+  /** `<Compartment>/:id/:type`: a search of :type within the compartment of that id (compartment search). */
+  compartment?: string;
   /** POST _search: a form-encoded body carries search parameters (FHIR search.html#search). */
   searchForm?: boolean;
   /** The path style of a resource route: FHIR (`/fhir/*`) or stored. */

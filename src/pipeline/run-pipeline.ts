@@ -172,12 +172,13 @@ function policyRequestOf(x: Exchange, body: unknown) {
 }
 
 function toRequest(x: Exchange, body: unknown): ResourceRequest {
-  const { resourceType, id, versionId, pathParams } = x.matched!;
+  const { resourceType, id, versionId, pathParams, compartment } = x.matched!;
   return {
     method: x.method,
     resourceType,
     id,
     versionId,
+    compartment,
     query: x.query,
     headers: x.headers,
     body,

@@ -3,6 +3,7 @@
  * registry; every value from the request is a bound parameter.
  */
 import { badRequest } from '../errors/http-error';
+import { compartmentCondition } from './compartment-condition';
 import { dateCondition, lastUpdatedCondition, parsePrefixed } from './date-condition';
 import { sqlLiteral, sqlTextArray, toJsonPath } from './json-path';
 import { notSupported, type SearchQuery, type SearchTerm, type SortKey } from './parse-search-query';
@@ -66,6 +67,7 @@ function termCondition(query: SearchQuery, term: SearchTerm, sql: SqlParams, bas
 
 export function buildWhere(query: SearchQuery, sql: SqlParams, bases: readonly string[]): string {
   const conditions = query.terms.map((term) => termCondition(query, term, sql, bases));
+  if (query.compartment) conditions.unshift(compartmentCondition(query.compartment, sql, bases));
   return conditions.length ? conditions.join('\n  and ') : 'true';
 }
 

@@ -4,6 +4,7 @@
  * 400 naming them unless the client asked for `Prefer: handling=lenient` (FHIR search.html#errors).
  */
 import { badRequest, HttpError } from '../errors/http-error';
+import type { Compartment } from './compartment';
 import type { SearchParameterDef } from './search-parameter';
 import { parseShape, parseSummary, type Shape } from './summarize-resource';
 
@@ -37,6 +38,8 @@ export interface SearchQuery {
   total: TotalMode;
   /** The parameters that took effect, for the self/next/previous links. */
   echo: Array<[string, string]>;
+  /** A compartment search (`Patient/123/Observation?…`): only resources in that compartment. */
+  compartment?: Compartment;
 }
 
 export interface SearchOptions {

@@ -75,7 +75,7 @@ describe('the CapabilityStatement', () => {
   it('lists exactly the interactions the route table serves', async () => {
     const { body } = await server.anonymous.get('/fhir/metadata').expect(200);
     const rest = body.rest[0];
-    const served = (level: string[]) => new Set(ROUTES.flatMap((route) => route.capabilities ?? []).filter((entry) => level.includes(entry.level)).map((entry) => entry.interaction));
+    const served = (level: string[]) => new Set(ROUTES.flatMap((route) => route.capabilities ?? []).filter((entry) => level.includes(entry.level) && entry.interaction).map((entry) => entry.interaction));
     expect(new Set(rest.interaction.map((i: { code: string }) => i.code))).toEqual(served(['system']));
     const patient = rest.resource.find((r: { type: string }) => r.type === 'Patient');
     expect(new Set(patient.interaction.map((i: { code: string }) => i.code))).toEqual(served(['type', 'instance']));

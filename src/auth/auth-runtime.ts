@@ -5,6 +5,7 @@ import { newRandomToken } from './hash-secret';
 import { createClientAuthThrottle, type ClientAuthThrottle } from './client-auth-throttle';
 import { createIdentityCache, type IdentityCache } from './identity-cache';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { createClientKeys, type ClientKeys } from '../oauth/create-client-keys';
 import { createSessionWriter, type SessionWriter } from '../oauth/session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
 
@@ -24,21 +25,20 @@ export interface AuthRuntime {
   readonly sessions: SessionWriter;
   /** Clients and live sessions in memory, dropped on every change. */
   readonly cache: IdentityCache;
+  /** The keys Clients sign their assertions with (private_key_jwt). */
+  readonly clientKeys: ClientKeys;
 }
 
 export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
   // Side by side: the dummy hash (and, on a first start, the key pair) are made on the thread pool.
-  const [keys, dummyPasswordHash, cache] = await Promise.all([
-    loadSigningKeys(db, settings),
-    bcrypt.hash(newRandomToken(), settings.bcryptCost),
-    createIdentityCache(db),
-  ]);
+  const [keys, dummyPasswordHash] = await Promise.all([loadSigningKeys(db, settings), bcrypt.hash(newRandomToken(), settings.bcryptCost)]);
   return {
     keys,
     throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     clientThrottle: createClientAuthThrottle({ maxPerClient: settings.maxClientFailures, maxPerAddress: settings.maxClientFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     dummyPasswordHash,
     sessions: createSessionWriter(db),
-    cache,
+    cache: createIdentityCache(),
+    clientKeys: createClientKeys(),
   };
 }

@@ -22,9 +22,6 @@ export interface RequestScope {
   edge: EdgeFacts;
 }
 
-/** Writes to these types change what the next request may do. */
-const ACCESS_TYPES = new Set(['AccessPolicy', 'Role']);
-
 function wantsExplanation(scope: RequestScope, req: ResourceRequest): boolean {
   const asked = req.headers['x-debug'] === 'policy' || req.query._debug?.[0] === 'policy';
   if (!asked) return false;
@@ -49,8 +46,5 @@ export async function handleResourceRequest(scope: RequestScope, path: ParsedPat
     const decision = await decideAccess(services.access, services.db, q, policyRequest, auth);
     if (!decision.allowed) throw accessDenied(auth);
   }
-  const response = await route.interaction({ services: scope.services, q: scope.q, format: scope.format, auth: scope.auth, edge: scope.edge }, request);
-  // This process's own change applies to the very next request (others hear of it by NOTIFY).
-  if (route.resourceType && ACCESS_TYPES.has(route.resourceType) && req.method !== 'GET' && req.method !== 'HEAD') scope.services.access.invalidate();
-  return response;
+  return route.interaction({ services: scope.services, q: scope.q, format: scope.format, auth: scope.auth, edge: scope.edge }, request);
 }

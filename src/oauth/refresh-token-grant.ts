@@ -67,7 +67,6 @@ export async function refreshTokenGrant(req: AuthRequest, client: AuthenticatedC
     return true;
   });
   if (!claimed) throw await revokeReplayed(services, session.id);
-  services.auth.cache.forgetSession(session.id);
   return minted.response;
 }
 

@@ -1,28 +1,25 @@
+import type { ChangeListener } from '../db/change-bus';
 import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../log/logger';
 import { buildPolicyIndex, type PolicyIndex } from './policy-index';
 
-export const ACCESS_CHANNEL = 'lockbox_access_changed';
-
 /**
- * The live set of AccessPolicies and the users' Roles in this process. A change by this process
- * marks it stale at once (write hooks); a change by any other process on the database arrives by
- * NOTIFY at its commit (sql/040_access_changed.sql), and a lost listening connection marks it
- * stale as well. The next request after any of these reloads, so a change takes effect on the
- * next request everywhere, and an unchanged set costs nothing.
+ * The live set of AccessPolicies and the users' Roles in this process. It follows the change bus
+ * (src/db/change-bus.ts): a committed change to either type — this process's before its response
+ * is written, any other's by NOTIFY — marks it stale, and so does a lost listening connection.
+ * The next request after any of these reloads, so a change takes effect on the next request
+ * everywhere, and an unchanged set costs nothing.
  */
-export interface AccessPolicies {
+export interface AccessPolicies extends ChangeListener {
   /** The current index; reloaded first when something changed. */
   index(q: Queryable): Promise<PolicyIndex>;
   /** The Role resources of a user (each with its name). */
   rolesOf(q: Queryable, userId: string): Promise<Array<Record<string, unknown>>>;
-  /** Marks policies and roles stale (this process wrote one). */
-  invalidate(): void;
 }
 
 const MAX_CACHED_USERS = 50_000;
 
-export async function createAccessPolicies(db: Database, logger: Logger): Promise<AccessPolicies> {
+export function createAccessPolicies(db: Database, logger: Logger): AccessPolicies {
   let current: PolicyIndex | undefined;
   let loading: Promise<PolicyIndex> | undefined;
   let generation = 0;
@@ -33,11 +30,20 @@ export async function createAccessPolicies(db: Database, logger: Logger): Promis
     return buildPolicyIndex(rows, (id, error) => logger.log('warn', 'AccessPolicy skipped: it cannot be compiled', { id, problems: error.problems }));
   }
 
-  const policies: AccessPolicies = {
+  const invalidate = () => {
+    generation += 1;
+    current = undefined;
+    loading = undefined;
+    roles.clear();
+  };
+
+  return {
     async index(q) {
+      // A transaction that wrote a policy is judged by its own writes (a bundle's later entries by
+      // its earlier ones): that set is for this request only, never kept.
+      if (q.wrote('AccessPolicy')) return load(q);
       if (current) return current;
-      // Inside a bundle's transaction (q is not the pool) the set may include uncommitted writes
-      // of that transaction: use it for this request only, never keep it.
+      // Inside a transaction (q is not the pool) the set is read there and not kept either.
       if (q !== db) return load(q);
       if (!loading) {
         const seen = generation;
@@ -56,7 +62,8 @@ export async function createAccessPolicies(db: Database, logger: Logger): Promis
       return loading;
     },
     async rolesOf(q, userId) {
-      const cached = roles.get(userId);
+      // As for policies: a transaction that wrote a Role reads the roles it made.
+      const cached = q.wrote('Role') ? undefined : roles.get(userId);
       if (cached) return cached;
       const seen = generation;
       const { rows } = await q.query<{ resource: Record<string, unknown> }>(`select resource from role where resource#>>'{user,id}' = $1`, [userId]);
@@ -67,14 +74,8 @@ export async function createAccessPolicies(db: Database, logger: Logger): Promis
       }
       return found;
     },
-    invalidate() {
-      generation += 1;
-      current = undefined;
-      loading = undefined;
-      roles.clear();
-    },
+    changeTypes: ['AccessPolicy', 'Role'],
+    onChange: invalidate,
+    onMissed: invalidate,
   };
-  // A lost listening connection may have lost notifications too: everything is read again.
-  await db.listen(ACCESS_CHANNEL, () => policies.invalidate(), () => policies.invalidate());
-  return policies;
 }

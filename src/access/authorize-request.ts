@@ -18,6 +18,8 @@ export function policyDatabase(db: Database, q: Queryable): Database {
     ...db,
     query: (sql, params) => q.query(sql, params),
     exec: (sql) => q.exec(sql),
+    announce: (change) => q.announce(change),
+    wrote: (resourceType) => q.wrote(resourceType),
     async transaction(fn) {
       await q.exec('savepoint lockbox_policy');
       try {

@@ -1,15 +1,14 @@
+import type { ChangeListener } from '../db/change-bus';
 import type { Database } from '../db/database';
-import { IDENTITY_CHANNEL } from './identity-cache';
 
 /**
  * The origins that active Clients list in `allowed_origins`, for CORS. Loaded whole, in one query,
  * the first time they are asked for: a question about an origin nobody lists (any web page can
- * send any Origin) then costs a set lookup, never a query of its own. Any change to any Client —
- * by this process (clear(), from a write hook) or by another (the `client` table's NOTIFY on
- * IDENTITY_CHANNEL) — drops the set, and so does a lost listening connection, since
- * notifications may have been missed meanwhile.
+ * send any Origin) then costs a set lookup, never a query of its own. Any change to any Client,
+ * by any process (the change bus), drops the set, and so does a lost listening connection, since
+ * changes may have been missed meanwhile.
  */
-export interface AllowedOriginsCache {
+export interface AllowedOriginsCache extends ChangeListener {
   /** Whether an active Client allows this origin, as a browser sends it (`https://app.example.com`). */
   has(origin: string): Promise<boolean>;
   /** Forgets every Client's origins; the next question loads them again. */
@@ -41,7 +40,7 @@ async function loadClientOrigins(db: Database): Promise<ReadonlySet<string>> {
   return origins;
 }
 
-export async function createAllowedOriginsCache(db: Database): Promise<AllowedOriginsCache> {
+export function createAllowedOriginsCache(db: Database): AllowedOriginsCache {
   // One load at a time, shared by every request that waits for it. clear() lets go of it: a load
   // that was under way when a change came finishes for its own waiters but is never reused.
   let loaded: Promise<ReadonlySet<string>> | undefined;
@@ -60,14 +59,10 @@ export async function createAllowedOriginsCache(db: Database): Promise<AllowedOr
   const clear = () => {
     loaded = undefined;
   };
-  await db.listen(
-    IDENTITY_CHANNEL,
-    (payload) => {
-      if (payload.startsWith('client:')) clear();
-    },
-    clear,
-  );
   return {
+    changeTypes: ['Client'],
+    onChange: clear,
+    onMissed: clear,
     async has(origin) {
       return (await current()).has(origin);
     },

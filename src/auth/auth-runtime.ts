@@ -6,6 +6,7 @@ import { createAllowedOriginsCache, type AllowedOriginsCache } from './allowed-o
 import { createClientAuthThrottle, type ClientAuthThrottle } from './client-auth-throttle';
 import { createIdentityCache, type IdentityCache } from './identity-cache';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { createClientKeys, type ClientKeys } from '../oauth/create-client-keys';
 import { createSessionWriter, type SessionWriter } from './session-writer';
 import { loadSigningKeys, type SigningKeys } from './signing-keys';
 
@@ -27,23 +28,21 @@ export interface AuthRuntime {
   readonly cache: IdentityCache;
   /** The origins active Clients allow (`allowed_origins`), for CORS; dropped on every Client change. */
   readonly origins: AllowedOriginsCache;
+  /** The keys Clients sign their assertions with (private_key_jwt). */
+  readonly clientKeys: ClientKeys;
 }
 
 export async function createAuthRuntime(db: Database, settings: AuthSettings): Promise<AuthRuntime> {
   // Side by side: the dummy hash (and, on a first start, the key pair) are made on the thread pool.
-  const [keys, dummyPasswordHash, cache, origins] = await Promise.all([
-    loadSigningKeys(db, settings),
-    bcrypt.hash(newRandomToken(), settings.bcryptCost),
-    createIdentityCache(db),
-    createAllowedOriginsCache(db),
-  ]);
+  const [keys, dummyPasswordHash] = await Promise.all([loadSigningKeys(db, settings), bcrypt.hash(newRandomToken(), settings.bcryptCost)]);
   return {
     keys,
     throttle: createLoginThrottle({ maxPerUser: settings.maxFailuresPerUser, maxPerAddress: settings.maxFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     clientThrottle: createClientAuthThrottle({ maxPerClient: settings.maxClientFailures, maxPerAddress: settings.maxClientFailuresPerAddress, windowSeconds: settings.throttleWindowSeconds }),
     dummyPasswordHash,
     sessions: createSessionWriter(db),
-    cache,
-    origins,
+    cache: createIdentityCache(),
+    clientKeys: createClientKeys(),
+    origins: createAllowedOriginsCache(db),
   };
 }

@@ -9,7 +9,7 @@ const SCHEMA_SQL = join(repoRoot, 'sql', 'auth-resource-tables.sql');
 const AUTH_SCHEMA_LOCK_KEY = 7_303_003;
 
 /**
- * The unique case-insensitive User.userName, the token → Session lookups and the change triggers.
+ * The unique case-insensitive User.userName and the token → Session lookups.
  * Runs after the migrations because the resource tables it works on are made by them. Recorded in
  * `_migration` under the file's hash: applied once per version of the file, so a restart takes no
  * locks on the tables.

@@ -1,21 +1,18 @@
-import type { Database, Queryable } from '../db/database';
+import type { ChangeListener } from '../db/change-bus';
+import type { Queryable } from '../db/database';
 import { loadSession, type LoadedSession } from './load-session';
 
 /**
  * Clients and live sessions kept in memory, so that authenticating a request usually costs no
- * database round trip. Every change to a Client, User or Session row — by any process on the
- * database — is announced by a trigger (NOTIFY at commit, see sql/auth-resource-tables.sql) and
- * drops the entry here; this process's own changes drop it at once. A generation counter keeps a
- * read that raced with a change from being cached. When the listening connection drops (a
- * database restart), notifications may have been lost: everything is dropped, at once and again
- * once listening anew. Entries expire after MAX_AGE_MS anyway.
+ * database round trip. It follows the change bus (src/db/change-bus.ts, which argues why no stale
+ * entry is served): every committed change to a Client, User or Session row — by this process at
+ * once, by any other by NOTIFY — drops what depends on it; a generation counter keeps a read that
+ * raced with a change from being cached; when changes may have been missed, everything goes.
+ * Entries expire after MAX_AGE_MS anyway.
  */
-export interface IdentityCache {
+export interface IdentityCache extends ChangeListener {
   client(q: Queryable, id: string): Promise<CachedClient | undefined>;
   session(q: Queryable, by: 'id' | 'access_token', value: string): Promise<LoadedSession | undefined>;
-  forgetClient(id: string): void;
-  forgetUser(id: string): void;
-  forgetSession(id: string): void;
 }
 
 export interface CachedClient {
@@ -23,7 +20,6 @@ export interface CachedClient {
   resource: Record<string, unknown>;
 }
 
-export const IDENTITY_CHANNEL = 'lockbox_identity_changed';
 const MAX_AGE_MS = 30_000;
 const MAX_ENTRIES = 20_000;
 
@@ -32,7 +28,7 @@ interface Entry<T> {
   at: number;
 }
 
-export async function createIdentityCache(db: Database): Promise<IdentityCache> {
+export function createIdentityCache(): IdentityCache {
   const clients = new Map<string, Entry<CachedClient>>();
   const sessions = new Map<string, Entry<LoadedSession>>();
   const sessionIdByToken = new Map<string, string>();
@@ -44,7 +40,26 @@ export async function createIdentityCache(db: Database): Promise<IdentityCache> 
     map.set(key, { value, at: Date.now() });
   };
 
-  const cache: IdentityCache = {
+  const forgetClient = (id: string) => {
+    generation += 1;
+    clients.delete(id);
+    for (const [key, entry] of sessions) if (entry.value.client?.id === id) sessions.delete(key);
+  };
+  const forgetUser = (id: string) => {
+    generation += 1;
+    for (const [key, entry] of sessions) if (entry.value.user?.id === id) sessions.delete(key);
+  };
+  const forgetSession = (id: string) => {
+    generation += 1;
+    sessions.delete(id);
+  };
+  const forgetAll = () => {
+    generation += 1;
+    clients.clear();
+    sessions.clear();
+    sessionIdByToken.clear();
+  };
+  return {
     async client(q, id) {
       const hit = fresh(clients.get(id));
       if (hit) return hit;
@@ -69,38 +84,16 @@ export async function createIdentityCache(db: Database): Promise<IdentityCache> 
       }
       return loaded;
     },
-    forgetClient(id) {
-      generation += 1;
-      clients.delete(id);
-      for (const [key, entry] of sessions) if (entry.value.client?.id === id) sessions.delete(key);
+    changeTypes: ['Client', 'User', 'Session'],
+    onChange({ resourceType, id, op }) {
+      // Only rows that were found are cached: a new one cannot be here (a recreated id was
+      // announced when it was deleted).
+      if (op === 'create') return;
+      if (id === undefined) forgetAll();
+      else if (resourceType === 'Client') forgetClient(id);
+      else if (resourceType === 'User') forgetUser(id);
+      else forgetSession(id);
     },
-    forgetUser(id) {
-      generation += 1;
-      for (const [key, entry] of sessions) if (entry.value.user?.id === id) sessions.delete(key);
-    },
-    forgetSession(id) {
-      generation += 1;
-      sessions.delete(id);
-    },
+    onMissed: forgetAll,
   };
-
-  const forgetAll = () => {
-    generation += 1;
-    clients.clear();
-    sessions.clear();
-    sessionIdByToken.clear();
-  };
-  await db.listen(
-    IDENTITY_CHANNEL,
-    (payload) => {
-      const colon = payload.indexOf(':');
-      const table = payload.slice(0, colon);
-      const id = payload.slice(colon + 1);
-      if (table === 'client') cache.forgetClient(id);
-      else if (table === 'user') cache.forgetUser(id);
-      else if (table === 'session') cache.forgetSession(id);
-    },
-    forgetAll,
-  );
-  return cache;
 }

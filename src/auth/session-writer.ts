@@ -50,7 +50,12 @@ export function createSessionWriter(q: Queryable, maxInFlight = 1): SessionWrite
       // One JSON document for the whole batch: cheaper to send than two escaped arrays.
       q.query(INSERT, [JSON.stringify(batch.map(({ id, resource }) => ({ id, resource })))])
         .then(
-          () => batch.forEach((entry) => entry.resolve()),
+          () => {
+            // Committed (one statement on the pool): told before any caller answers. No cache can
+            // hold a session that did not exist, but a cache of new sessions would hear of them.
+            for (const { id } of batch) q.announce({ resourceType: 'Session', id, op: 'create' });
+            batch.forEach((entry) => entry.resolve());
+          },
           (error) => batch.forEach((entry) => entry.reject(error)),
         )
         .finally(() => {

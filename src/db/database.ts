@@ -1,3 +1,5 @@
+import type { Change, ChangeBus } from './change-bus';
+
 /** The one interface the rest of the server sees, whether PostgreSQL (pg) or embedded PGlite is underneath. */
 export interface QueryResult<T> {
   rows: T[];
@@ -9,10 +11,24 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** Several statements without parameters (DDL, migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Tells this process's caches (the change bus) of a write made through this handle, once it has
+   * committed: at once outside a transaction (the statement has committed), after COMMIT inside
+   * one, never after a ROLLBACK.
+   */
+  announce(change: Change): void;
+  /**
+   * Whether this handle's transaction has written the type and not committed yet (always false
+   * outside a transaction): a cache must not answer for it then, the transaction would not read
+   * its own writes.
+   */
+  wrote(resourceType: string): boolean;
 }
 
 export interface Database extends Queryable {
   readonly kind: 'pg' | 'pglite';
+  /** Committed writes to resources: this process's, and every process's by NOTIFY (change-bus.ts). */
+  readonly changes: ChangeBus;
   /** Runs fn inside BEGIN/COMMIT; a throw rolls everything back. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
@@ -22,4 +38,26 @@ export interface Database extends Queryable {
    */
   listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The announcements of one transaction: held until it commits, dropped with it on ROLLBACK. */
+export function heldUntilCommit(bus: ChangeBus): Pick<Queryable, 'announce' | 'wrote'> & { release(): void } {
+  const held: Change[] = [];
+  const types = new Set<string>();
+  return {
+    announce(change) {
+      held.push(change);
+      types.add(change.resourceType);
+    },
+    wrote: (resourceType) => types.has(resourceType),
+    /** Call once COMMIT has succeeded: the writes are told in the order they were made. */
+    release() {
+      for (const change of held) bus.announce(change);
+    },
+  };
+}
+
+/** Outside a transaction every statement commits on its own: its write is told at once. */
+export function announcedAtOnce(bus: ChangeBus): Pick<Queryable, 'announce' | 'wrote'> {
+  return { announce: (change) => bus.announce(change), wrote: () => false };
 }

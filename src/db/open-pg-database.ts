@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database';
+import { createChangeBus } from './change-bus';
+import { announcedAtOnce, heldUntilCommit, type Database, type Queryable, type QueryResult } from './database';
 import { createPgNotifications } from './pg-notifications';
 
 // int8 (txid) as a JS number: versions stay far below 2^53.
@@ -19,7 +20,7 @@ function statementName(sql: string): string {
   return name;
 }
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+function queryable(client: pg.Pool | pg.PoolClient): Pick<Queryable, 'query' | 'exec'> {
   return {
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
       const result = await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
@@ -40,9 +41,12 @@ export async function openPgDatabase(url: string, poolSize: number): Promise<Dat
   pool.on('error', () => undefined);
   await pool.query('select 1');
   const notifications = createPgNotifications(url);
+  const changes = createChangeBus((channel, onMessage, onMissed) => notifications.listen(channel, onMessage, onMissed));
   return {
     kind: 'pg',
+    changes,
     ...queryable(pool),
+    ...announcedAtOnce(changes),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       // pg-pool stops listening for 'error' on a client it hands out. A connection that dies while
@@ -55,11 +59,14 @@ export async function openPgDatabase(url: string, poolSize: number): Promise<Dat
       };
       client.on('error', onError);
       let broken = false;
+      const writes = heldUntilCommit(changes);
+      let result: T;
+      let committed = false;
       try {
         await client.query('begin');
-        const result = await fn(queryable(client));
-        await client.query('commit');
-        return result;
+        result = await fn({ ...queryable(client), ...writes });
+        // COMMIT of a transaction that a caught error aborted answers ROLLBACK, without an error.
+        committed = (await client.query('commit')).command === 'COMMIT';
       } catch (error) {
         await client.query('rollback').catch(() => {
           broken = true;
@@ -69,6 +76,9 @@ export async function openPgDatabase(url: string, poolSize: number): Promise<Dat
         client.off('error', onError);
         client.release(broken || lost !== undefined);
       }
+      // Committed, and the caller has not answered yet: the next request finds the caches told.
+      if (committed) writes.release();
+      return result;
     },
     listen: (channel, onMessage, onMissed) => notifications.listen(channel, onMessage, onMissed),
     async close(): Promise<void> {

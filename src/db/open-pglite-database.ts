@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './database';
+import { createChangeBus } from './change-bus';
+import { announcedAtOnce, heldUntilCommit, type Database, type Queryable, type QueryResult } from './database';
 
 /**
  * PGlite is one backend: a query issued while another caller's transaction is open would run inside
@@ -14,7 +15,7 @@ function createLock() {
   };
 }
 
-function queryable(target: PGlite | Transaction): Queryable {
+function queryable(target: PGlite | Transaction): Pick<Queryable, 'query' | 'exec'> {
   return {
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
       const result = await target.query<T>(sql, params as unknown[]);
@@ -32,14 +33,24 @@ export async function openPgliteDatabase(dataDir?: string): Promise<Database> {
   await db.waitReady;
   const withLock = createLock();
   const direct = queryable(db);
+  // One process owns a PGlite directory: nothing is ever missed, onMissed is never called.
+  const listen = async (channel: string, onMessage: (payload: string) => void): Promise<void> => {
+    await withLock(() => db.listen(channel, onMessage));
+  };
+  const changes = createChangeBus(listen);
   return {
     kind: 'pglite',
+    changes,
     query: (sql, params) => withLock(() => direct.query(sql, params)),
     exec: (sql) => withLock(() => direct.exec(sql)),
-    transaction: (fn) => withLock(() => db.transaction((tx) => fn(queryable(tx)))),
-    async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
-      await withLock(() => db.listen(channel, onMessage));
+    ...announcedAtOnce(changes),
+    async transaction(fn) {
+      const writes = heldUntilCommit(changes);
+      const result = await withLock(() => db.transaction((tx) => fn({ ...queryable(tx), ...writes })));
+      writes.release();
+      return result;
     },
+    listen,
     async close(): Promise<void> {
       await withLock(() => db.close());
     },

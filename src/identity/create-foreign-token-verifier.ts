@@ -1,4 +1,4 @@
-import { IDENTITY_CHANNEL } from '../auth/identity-cache';
+import type { ChangeListener } from '../db/change-bus';
 import type { Database } from '../db/database';
 import type { Logger } from '../log/logger';
 import { findOrCreateUser, type LocalUser } from './find-or-create-user';
@@ -11,9 +11,6 @@ import { UserCache } from './user-cache';
 import { verifyForeignJwt } from './verify-foreign-jwt';
 
 type Obj = Record<string, unknown>;
-
-/** NOTIFY channel of sql/030_user_identifier.sql: a TokenIntrospector or IdentityProvider changed. */
-export const INTROSPECTORS_CHANNEL = 'lockbox_introspectors_changed';
 
 export interface ForeignTokenVerifierOptions {
   db: Database;
@@ -43,17 +40,18 @@ export interface ForeignTokenResult {
   introspectorId: string;
 }
 
-export interface ForeignTokenVerifier {
+/**
+ * Follows the change bus (src/db/change-bus.ts): a changed TokenIntrospector or IdentityProvider
+ * has the introspectors read again on next use and drops every cached answer; a changed User — a
+ * new one too, since a token may be remembered as having none — retires what is cached about users.
+ */
+export interface ForeignTokenVerifier extends ChangeListener {
   /** Throws ForeignTokenError (401) for any token we do not accept. */
   verify(token: string): Promise<ForeignTokenResult>;
   /** Whether some TokenIntrospector trusts this issuer. */
   trustsIssuer(iss: string): Promise<boolean>;
   /** Reads the TokenIntrospectors and IdentityProviders again and drops cached answers. */
   reload(): Promise<void>;
-  /** Drops what is cached about a User (it changed or was deleted). */
-  forgetUser(id: string): void;
-  /** Subscribes to changes by any process: introspectors reload, changed Users are forgotten. Call once. */
-  listen(): Promise<void>;
 }
 
 /** A JWS compact serialization has three dot-separated parts (RFC 7515 §7.1). */
@@ -130,7 +128,7 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
     userinfos.clear();
     users.clear();
   };
-  /** Notifications may have been lost: the introspectors are read again on next use, nothing is kept. */
+  /** The introspectors are read again on next use, and nothing is kept. */
   const forgetAll = () => {
     loads += 1;
     index = undefined;
@@ -158,8 +156,8 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       });
       const result: ForeignTokenResult = { claims, kind, introspectorId: introspector.id };
       if (user) result.user = { id: user.id, resource: user.resource };
-      // "No user yet" is remembered too: a User created anywhere is announced (the user table's
-      // NOTIFY on insert), which bumps the generation and so retires this answer.
+      // "No user yet" is remembered too: a User created anywhere is announced (onChange), which
+      // bumps the generation and so retires this answer.
       const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
       if (results.size >= cacheOptions.maxEntries) results.delete(results.keys().next().value!);
       results.set(key, { result, generation, expiresAt: Math.min(Date.now() + 30_000, exp) });
@@ -177,19 +175,13 @@ export function createForeignTokenVerifier(options: ForeignTokenVerifierOptions)
       index = next;
       forgetAnswers();
     },
-    forgetUser(id) {
-      users.forget(id);
+    changeTypes: ['TokenIntrospector', 'IdentityProvider', 'User'],
+    onChange({ resourceType, id }) {
+      // The introspectors are read again on next use: the very next request sees the change.
+      if (resourceType !== 'User' || id === undefined) forgetAll();
+      else users.forget(id);
     },
-    async listen() {
-      await db.listen(
-        INTROSPECTORS_CHANNEL,
-        () => verifier.reload().catch((error) => logger?.log('error', 'reloading TokenIntrospectors failed', { error: (error as Error).message })),
-        forgetAll,
-      );
-      await db.listen(IDENTITY_CHANNEL, (payload) => {
-        if (payload.startsWith('user:')) users.forget(payload.slice('user:'.length));
-      });
-    },
+    onMissed: forgetAll,
   };
   return verifier;
 }

@@ -19,7 +19,7 @@ interface Entry {
  * The local Users of foreign identities, by identity key (`system` + `sub`, or `box_user`), so a
  * request with a known foreign token needs no database round trip — as a request with one of our
  * own tokens needs none (src/auth/identity-cache.ts). forget() is called for every change to a
- * User row (the NOTIFY of sql/auth-resource-tables.sql); the generation counter keeps a read that
+ * User row (the change bus, src/db/change-bus.ts); the generation counter keeps a read that
  * raced with a change from being stored, and maxAgeMs bounds the damage of a lost notification.
  * Only found users are kept here; the verifier remembers "none" in its own answers (a new User is
  * announced as well, so those are retired when one appears).

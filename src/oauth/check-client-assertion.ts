@@ -1,6 +1,5 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Services } from '../interactions/interaction-context';
-import { loadClientKeys } from './load-client-keys';
 import { invalidClient } from './oauth-error';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -49,7 +48,7 @@ async function claimJti(services: Services, clientId: string, jti: string, exp: 
  * near; the jti is new. Throws invalid_client.
  */
 export async function checkClientAssertion(services: Services, client: { id: string; resource: Record<string, unknown> }, assertion: string): Promise<void> {
-  const keys = loadClientKeys(client.resource);
+  const keys = services.auth.clientKeys.of(client);
   if (!keys) throw refuse('the client has no registered keys (jwks or jwks_uri)');
   let alg: string | undefined;
   try {

@@ -7,17 +7,14 @@ import { readResource, updateResource } from '../store/resource-store';
  */
 export async function endSession(services: Services, id: string): Promise<boolean> {
   const { db } = services;
-  try {
-    // The update is conditional on the version read; a refresh committing in between changes the
-    // version, so read again and end the refreshed session — a revocation never silently fails.
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await readResource(db, 'Session', id);
-      if (!current || current.resource.active === false) return false;
-      const ended = { ...current.resource, active: false, end: new Date().toISOString() };
-      if (await updateResource(db, 'Session', id, ended, current.txid)) return true;
-    }
-    throw new Error(`Session ${id} kept changing while it was being ended`);
-  } finally {
-    services.auth.cache.forgetSession(id);
+  // The update is conditional on the version read; a refresh committing in between changes the
+  // version, so read again and end the refreshed session — a revocation never silently fails.
+  // The store announces the ended session to the caches before this returns.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const current = await readResource(db, 'Session', id);
+    if (!current || current.resource.active === false) return false;
+    const ended = { ...current.resource, active: false, end: new Date().toISOString() };
+    if (await updateResource(db, 'Session', id, ended, current.txid)) return true;
   }
+  throw new Error(`Session ${id} kept changing while it was being ended`);
 }

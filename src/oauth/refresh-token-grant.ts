@@ -63,7 +63,6 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
     return true;
   });
   if (!claimed) throw await revokeReplayed(services, session.id);
-  services.auth.cache.forgetSession(session.id);
   return minted.response;
 }
 

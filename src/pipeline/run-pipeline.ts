@@ -155,14 +155,9 @@ async function authorize(x: Exchange): Promise<void> {
   if (!(await decideAccess(services.access, services.db, q, request, auth)).allowed) throw accessDenied(auth);
 }
 
-/** Writes to these types change what the next request may do. */
-const ACCESS_TYPES = new Set(['AccessPolicy', 'Role']);
-
 async function execute(x: Exchange): Promise<void> {
-  const { route, resourceType } = x.matched!;
-  x.response = await route.handler(x.ctx, toRequest(x, x.body));
-  // This process's own change applies to the very next request (others hear of it by NOTIFY).
-  if (resourceType && ACCESS_TYPES.has(resourceType) && x.method !== 'GET' && x.method !== 'HEAD') x.ctx.services.access.invalidate();
+  // Caches hear of the writes a handler commits from the change bus (src/db/change-bus.ts).
+  x.response = await x.matched!.route.handler(x.ctx, toRequest(x, x.body));
 }
 
 function policyRequestOf(x: Exchange, body: unknown) {

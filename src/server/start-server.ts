@@ -13,7 +13,6 @@ import { keepOmittedSecrets } from '../interactions/secret-paths';
 import { createAuthRuntime } from '../auth/auth-runtime';
 import { clientSecretHook } from '../auth/client-secret-hook';
 import { ensureAuthSchema } from '../auth/ensure-auth-schema';
-import { forgetIdentityHook } from '../auth/forget-identity-hook';
 import { ensureBootstrapIdentities } from '../auth/ensure-bootstrap-identities';
 import { userPasswordHook } from '../auth/user-password-hook';
 import { createLogger, type Logger } from '../log/logger';
@@ -54,9 +53,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     ensureBootstrapIdentities(db, config.auth, options.print ?? ((text) => process.stderr.write(`${text}\n`))),
     ensureBootstrapPolicies(db),
   ]);
-  const access = await createAccessPolicies(db, logger);
+  const access = createAccessPolicies(db, logger);
   const foreignTokens = createForeignTokenVerifier({ db, createUsers: config.createUsersFromForeignTokens, logger });
-  await foreignTokens.listen();
+  // Every cache of resources follows the change bus (src/db/change-bus.ts), from before the first
+  // request; a new cache joins this list.
+  for (const cache of [auth.cache, auth.clientKeys, auth.origins, access, foreignTokens]) await db.changes.subscribe(cache);
   // A policy that cannot work is refused when written (422), never discovered at request time.
   const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql, q) => checkPolicySql(policyDatabase(db, q), sql) });
   // Secrets we must keep in clear to use them (an IdP's client secret, an introspector's key) are
@@ -67,9 +68,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     {
       IdentityProvider: [keepOmittedSecrets(providerSecrets), identityProviderHook],
       TokenIntrospector: [keepOmittedSecrets(introspectorSecrets)],
-      User: [userPasswordHook(config.auth.bcryptCost), forgetIdentityHook(auth.cache.forgetUser), forgetIdentityHook(foreignTokens.forgetUser)],
-      Client: [clientSecretHook, forgetIdentityHook(auth.cache.forgetClient), forgetIdentityHook(auth.origins.clear)],
-      Session: [forgetIdentityHook(auth.cache.forgetSession)],
+      User: [userPasswordHook(config.auth.bcryptCost)],
+      Client: [clientSecretHook],
       AccessPolicy: [accessPolicyHook],
     },
     // Secrets and hashes are never presented: not by read, search, history or bundles.

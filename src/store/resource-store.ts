@@ -5,7 +5,9 @@ import { isStorableText } from './storable-text';
 /**
  * SQL for one resource type's table and its history twin. Identifiers come only from the fixed
  * registry of resource types (the caller checks the type); every value is a bound parameter.
- * Every write is a single statement: the row and its history version commit together.
+ * Every write is a single statement: the row and its history version commit together. Every write
+ * that happened is announced to the caches (src/db/change-bus.ts) once it has committed: at once
+ * outside a transaction, at COMMIT inside one (Queryable.announce).
  */
 export type VersionStatus = 'created' | 'updated' | 'deleted' | 'recreated';
 
@@ -60,7 +62,9 @@ export async function insertResource(q: Queryable, resourceType: string, id: str
     )
     select id, txid, cts, ts, status from ins`;
   const { rows } = await q.query<Row>(sql, [id, JSON.stringify(resource), resourceType]);
-  return rows[0] ? toVersion(resourceType, rows[0], resource) : undefined;
+  if (!rows[0]) return undefined;
+  q.announce({ resourceType, id, op: 'create' });
+  return toVersion(resourceType, rows[0], resource);
 }
 
 /**
@@ -84,7 +88,9 @@ export async function updateResource(
     )
     select id, txid, cts, ts, status from upd`;
   const { rows } = await q.query<Row>(sql, [id, JSON.stringify(resource), expectedTxid ?? null]);
-  return rows[0] ? toVersion(resourceType, rows[0], resource) : undefined;
+  if (!rows[0]) return undefined;
+  q.announce({ resourceType, id, op: 'update' });
+  return toVersion(resourceType, rows[0], resource);
 }
 
 /** Removes the current row and records a 'deleted' version; returns that version or undefined. */
@@ -100,7 +106,9 @@ export async function deleteResource(q: Queryable, resourceType: string, id: str
     )
     select id, txid, cts, ts, status, resource from hist`;
   const { rows } = await q.query<Row>(sql, [id, expectedTxid ?? null]);
-  return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
+  if (!rows[0]) return undefined;
+  q.announce({ resourceType, id, op: 'delete' });
+  return toVersion(resourceType, rows[0]);
 }
 
 export async function readResource(q: Queryable, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {

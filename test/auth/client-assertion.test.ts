@@ -182,6 +182,19 @@ describe('private_key_jwt with Client.jwks_uri', () => {
     for (const key of keys) expect((await withAssertion(await assertion(client.id, key))).status).toBe(200);
   });
 
+  it('fetches the published keys anew when the Client is saved: a withdrawn key stops working at once', async () => {
+    const key = await keyPair('ES256');
+    publishedKeys.push(key.jwk);
+    const uri = `${jwksUri}?set=withdrawn`;
+    const client = await createClient(server, { jwks_uri: uri });
+    expect((await withAssertion(await assertion(client.id, key))).status).toBe(200);
+    publishedKeys.splice(publishedKeys.indexOf(key.jwk), 1);
+    // Unchanged, the Client keeps the set it fetched (up to 10 minutes): the key still works.
+    expect((await withAssertion(await assertion(client.id, key))).status).toBe(200);
+    await createClient(server, { id: client.id, jwks_uri: uri });
+    expect(await refusal(withAssertion(await assertion(client.id, key)))).toMatchObject({ status: 401, error: 'invalid_client' });
+  });
+
   it('refuses, quickly, when the jwks_uri cannot be reached', async () => {
     const key = await keyPair('ES256');
     const client = await createClient(server, { jwks_uri: 'http://127.0.0.1:9/jwks' });

@@ -2,19 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import supertest from 'supertest';
 import { loadConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/http/create-app';
-import { createServices } from '../../src/server/start-server';
+import { createServices, type RunningServices } from '../../src/server/start-server';
 import { createClient, userToken } from '../support/auth-factories';
 import { ADMIN_PASSWORD, ROOT_SECRET, startTestServer, type TestServer } from '../support/test-server';
 
 /** Two server processes on one database: what one changes, the other must see without restarting. */
 let server: TestServer;
+let otherServices: RunningServices;
 let other: ReturnType<typeof supertest>;
 beforeAll(async () => {
   server = await startTestServer();
-  const config = loadConfig({ BOX_WEB_BASE_URL: 'http://localhost:8080', BOX_LOG_LEVEL: 'silent', BOX_AUTH_BCRYPT_COST: '4', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  other = supertest(createApp(await createServices(config, { db: server.services.db })));
+  const { databaseUrl } = server.services.config;
+  const config = loadConfig({ BOX_WEB_BASE_URL: 'http://localhost:8080', BOX_LOG_LEVEL: 'silent', BOX_AUTH_BCRYPT_COST: '4', BOX_ROOT_CLIENT_SECRET: ROOT_SECRET, BOX_ADMIN_PASSWORD: ADMIN_PASSWORD, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  // Connections of its own on PostgreSQL, so only NOTIFY carries changes across (PGlite cannot be shared).
+  otherServices = await createServices(config, databaseUrl ? {} : { db: server.services.db });
+  other = supertest(createApp(otherServices));
 });
 afterAll(async () => {
+  if (otherServices.db !== server.services.db) await otherServices.close();
   await server.close();
 });
 

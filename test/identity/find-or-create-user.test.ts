@@ -75,11 +75,11 @@ describe('the local User of a foreign token', () => {
 
   it('is found as soon as it is created, even by a process that remembered the token as having none', async () => {
     const watching = verifier(false);
-    await watching.listen();
+    await server.services.db.changes.subscribe(watching);
     const token = await providerJwt({ sub: 'late-service' });
     expect((await watching.verify(token)).user).toBeUndefined();
     expect((await watching.verify(token)).user).toBeUndefined();
-    // Created through the API of the server, not through this verifier: only the NOTIFY tells it.
+    // Created through the API of the server, not through this verifier: only the change bus tells it.
     await putResource(server, 'User', 'late', { identifier: [{ system: 'service-accounts', value: 'late-service' }] });
     expect(await eventually(async () => (await watching.verify(token)).user?.id)).toBe('late');
   });
@@ -182,7 +182,7 @@ describe('just-in-time users (BOX_SECURITY_INTROSPECTION_CREATE_USER=true)', () 
 
   it('notices, while running, that its cached User was deleted by someone else', async () => {
     const v = verifier();
-    await v.listen();
+    await server.services.db.changes.subscribe(v);
     const token = await idp.signIn('erin');
     const first = await v.verify(token);
     expect((await v.verify(token)).user?.id).toBe(first.user!.id);

@@ -224,10 +224,10 @@ describe('a TokenIntrospector with jwt.keys or jwt.secret', () => {
     });
   });
 
-  it('picks up a new or changed introspector by itself once listening', async () => {
+  it('picks up a new or changed introspector by itself once subscribed to changes', async () => {
     const iss = 'https://announced.example';
     const v = verifier();
-    await v.listen();
+    await server.services.db.changes.subscribe(v);
     const first = await sign({ iss, sub: 'n' }, new TextEncoder().encode('first-secret-first-secret-32-bytes!!'), { alg: 'HS256' });
     expect((await refusal(v.verify(first))).reason).toBe('untrusted-issuer');
     await putResource(server, 'TokenIntrospector', 'announced', { type: 'jwt', jwt: { iss, secret: 'first-secret-first-secret-32-bytes!!' } });
@@ -242,7 +242,7 @@ describe('a TokenIntrospector with jwt.keys or jwt.secret', () => {
     const secret = 'removed-introspector-secret-32-bytes!';
     await putResource(server, 'TokenIntrospector', 'removed', { type: 'jwt', jwt: { iss, secret } });
     const v = verifier();
-    await v.listen();
+    await server.services.db.changes.subscribe(v);
     const token = await sign({ iss, sub: 'r' }, new TextEncoder().encode(secret), { alg: 'HS256' });
     await v.verify(token);
     await server.http.delete('/fhir/TokenIntrospector/removed').expect((res) => expect(res.status).toBeLessThan(300));
@@ -250,7 +250,7 @@ describe('a TokenIntrospector with jwt.keys or jwt.secret', () => {
     expect((await refusal(v.verify(token))).reason).toBe('untrusted-issuer');
   });
 
-  it('sees a new introspector only after reload() when not listening', async () => {
+  it('sees a new introspector only after reload() when not subscribed to changes', async () => {
     const iss = 'https://late.example';
     const secret = 'late-introspector-secret-32-bytes-long';
     const v = verifier();

@@ -3,14 +3,9 @@ import type { Services } from '../interactions/interaction-context';
 import { checkClientAssertion } from './check-client-assertion';
 import { invalidClient, invalidRequest, OAuthError, tooManyAttempts } from './oauth-error';
 import { presentedAssertion } from './presented-assertion';
+import type { PresentedClient } from './presented-client';
 
-export interface PresentedClient {
-  id: string;
-  secret?: string;
-  /** A signed client assertion (private_key_jwt), instead of a secret. */
-  assertion?: string;
-  usedBasic: boolean;
-}
+export type { PresentedClient } from './presented-client';
 
 export interface AuthenticatedClient {
   id: string;

@@ -1,7 +1,7 @@
 import type { AuthRequest, AuthResponse } from './auth-request';
 import { authenticateBearer } from './authenticate-bearer';
 import { endSession } from './end-session';
-import { asidCookie } from './login-endpoint';
+import { asidCookie } from './asid-cookie';
 import { OAuthError } from './oauth-error';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashSecret, newRandomToken } from '../auth/hash-secret';
 import type { Services } from '../interactions/interaction-context';
-import { asidCookie, loadAsidMaxAge } from './login-endpoint';
+import { asidCookie, loadAsidMaxAge } from './asid-cookie';
 
 /**
  * A browser sign-in (the login form or an IdentityProvider): a Session of the given type whose

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import type { PresentedClient } from './authenticate-client';
+import type { PresentedClient } from './presented-client';
 import { JWT_BEARER_ASSERTION } from './check-client-assertion';
 import { invalidClient, invalidRequest } from './oauth-error';
 

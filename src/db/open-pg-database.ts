@@ -36,7 +36,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Pick<Queryable, 'query' | '
 const CONNECT_TIMEOUT_MS = 3000;
 
 export async function openPgDatabase(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client that loses its connection must not crash the process (the pool drops it).
   pool.on('error', () => undefined);
   await pool.query('select 1');
@@ -76,8 +76,11 @@ export async function openPgDatabase(url: string, poolSize: number): Promise<Dat
         client.off('error', onError);
         client.release(broken || lost !== undefined);
       }
+      // COMMIT answered ROLLBACK: an error inside was caught and swallowed. Nothing was written, so
+      // nothing may be acknowledged either.
+      if (!committed) throw new Error('The transaction was rolled back at COMMIT: an error inside it was caught');
       // Committed, and the caller has not answered yet: the next request finds the caches told.
-      if (committed) writes.release();
+      writes.release();
       return result;
     },
     listen: (channel, onMessage, onMissed) => notifications.listen(channel, onMessage, onMissed),

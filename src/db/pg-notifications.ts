@@ -32,7 +32,9 @@ export function createPgNotifications(url: string): PgNotifications {
   };
 
   async function open(): Promise<pg.Client> {
-    const next = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 3000 });
+    // TCP keep-alive after 10 s idle: a connection cut without FIN or RST (a failover, a network
+    // cut) is noticed in seconds, not the operating system's two hours.
+    const next = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 3000 });
     // A connection error is followed by 'end', which reconnects; unhandled, it would end the process.
     next.on('error', () => undefined);
     next.on('notification', (message) => {

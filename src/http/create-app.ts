@@ -92,7 +92,8 @@ export function createApp(services: Services): RequestListener {
         segments: decoded,
         query,
         headers: headersOf(req),
-        uri: pathname,
+        // Canonical: `/fhir//Patient`, `/fhir/%50atient` and `/fhir/Patient/` are all /fhir/Patient to a policy.
+        uri: `/${decoded.map(encodeURIComponent).join('/')}`,
         hasBody: hasBody(req),
         readBody: (limit) => readBody(req, limit),
         ctx: pipeline.contextFor(requestId, { remoteAddr: req.socket.remoteAddress, scheme }),
@@ -109,7 +110,8 @@ export function createApp(services: Services): RequestListener {
       if (res.headersSent) return void res.destroy();
       try {
         for (const [name, value] of Object.entries(exchange?.corsHeaders ?? {})) res.setHeader(name, value);
-        const rendered = errors.render(error, { kind: pipeline.kindAt(raw), requestId, method, path: pathname });
+        const kind = exchange?.matched?.route.kind ?? pipeline.kindAt(decoded ?? raw);
+        const rendered = errors.render(error, { kind, requestId, method, path: pathname });
         if (rendered.text) return write(res, rendered.status, rendered.headers, { contentType: rendered.text.contentType, text: rendered.text.value });
         write(res, rendered.status, rendered.headers, serialize(rendered.body, exchange?.wire ?? 'json', fhir && !exchange?.plainJson));
       } catch (failure) {

@@ -61,6 +61,8 @@ export function createErrorRenderer(logger: Logger): ErrorRenderer {
       const status = known?.status ?? 500;
       const headers = known?.headers ?? {};
       if (kind === 'page') {
+        // A person's failed sign-in is the operator's business too (a misconfigured or unreachable provider).
+        if (known) logger.log('warn', 'page refused', { requestId, path, status, reason: (known as { reason?: string }).reason, message: known.message });
         const message = known ? known.message : `Something went wrong on our side (request ${requestId}).`;
         return { status, headers: { ...headers, 'cache-control': 'no-store' }, text: { contentType: 'text/html; charset=utf-8', value: errorPage(status, message) } };
       }

@@ -42,7 +42,7 @@ const I = (interaction: string, level: CapabilityEntry['level'] = 'type'): Capab
 const capability = createCapabilityHandler(() => ROUTES);
 
 const RESOURCE_LINES: ResourceLine[] = [
-  ['POST', '', 'Transaction', processBundle, [...I('transaction', 'system'), ...I('batch', 'system')]],
+  ['POST', '', 'Transaction', processBundle, [...I('transaction', 'system'), ...I('batch', 'system')], { bundle: true }],
   ['GET', 'metadata', 'Metadata', capability, undefined, { public: true }],
   ['GET', ':type', 'Search', searchResources, I('search-type')],
   ['POST', ':type', 'Create', createResource, I('create')],
@@ -60,8 +60,9 @@ const RESOURCE_LINES: ResourceLine[] = [
   ['GET', '_history', 'SystemHistory', readSystemHistoryBundle, I('history-system', 'system')],
   ['POST', ':type/$validate', 'Validate', validateOperation, [{ level: 'type', operation: 'validate' }]],
   ['POST', ':type/:id/$validate', 'Validate', validateOperation, [{ level: 'instance', operation: 'validate' }]],
-  // A compartment search finds a subset of what the type's search finds: the same operation.
-  ['GET', 'Patient/:id/:type', 'Search', searchCompartment, undefined, { compartment: 'Patient' }],
+  // An operation of its own: a policy written for Patient paths (`uri: #^/fhir/Patient/`) or for
+  // the type's Search must not start admitting another type's resources through this path.
+  ['GET', 'Patient/:id/:type', 'CompartmentSearch', searchCompartment, undefined, { compartment: 'Patient' }],
 ];
 
 const split = (path: string) => path.split('/').filter(Boolean);
@@ -76,7 +77,8 @@ function resourceRoutes(): Route[] {
         kind: 'resource',
         handler,
         operation: format === 'fhir' ? `Fhir${name}` : name,
-        body: 'resource',
+        // Only writes and POST _search carry a body; any other is never read (nor parsed).
+        body: method === 'POST' || method === 'PUT' || method === 'PATCH' ? 'resource' : 'none',
         format,
         // Only the /fhir twin speaks for the server in its CapabilityStatement.
         capabilities: format === 'fhir' ? entries : undefined,

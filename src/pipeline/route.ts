@@ -49,6 +49,8 @@ export interface Route {
   when?: (req: { query: Record<string, string[]> }) => boolean;
   /** `<Compartment>/:id/:type`: a search of :type within the compartment of that id (compartment search). */
   compartment?: string;
+  /** Takes a whole Bundle (transaction, batch): never an entry of another bundle. */
+  bundle?: boolean;
   /** POST _search: a form-encoded body carries search parameters (FHIR search.html#search). */
   searchForm?: boolean;
   /** The path style of a resource route: FHIR (`/fhir/*`) or stored. */

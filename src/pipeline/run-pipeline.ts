@@ -1,4 +1,6 @@
 import { accessDenied, decideAccess } from '../access/authorize-request';
+import { badRequest, notFound } from '../errors/http-error';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable';
 import { explainAccess } from '../access/explain-access';
 import { isAdministrator } from '../access/is-administrator';
 import { toPolicyRequest } from '../access/to-policy-request';
@@ -84,17 +86,32 @@ const needsPolicy = (route: Route) => !route.public && !route.selfAuthorized && 
  */
 async function cors(x: Exchange, { cors }: PipelineParts): Promise<void> {
   if (x.readBody === undefined) return;
-  const preflight = x.method === 'OPTIONS' ? await cors.preflight(x.uri, x.headers) : undefined;
+  // Decided on the decoded path: `//auth/login` or `/%61uth/login` is the login page too.
+  const path = x.uri;
+  const preflight = x.method === 'OPTIONS' ? await cors.preflight(path, x.headers) : undefined;
   if (preflight) {
     x.response = { status: 204, headers: preflight };
     return;
   }
-  x.corsHeaders = await cors.headersFor(x.uri, x.headers);
+  try {
+    x.corsHeaders = await cors.headersFor(path, x.headers);
+  } catch (error) {
+    // The Clients' origins cannot be read: no origin is granted, and the request goes on (to its 503, or to /health).
+    if (!isDatabaseUnavailable(error)) throw error;
+    x.corsHeaders = { vary: 'Origin' };
+  }
 }
 
 /** The route, before credentials or body: an unknown path or method costs nothing (404 / 405). */
 function resolveRoute(x: Exchange, { matcher, formats }: PipelineParts): void {
   x.matched = matcher.match(x.method, x.segments, x.query);
+  // A bundle entry is a resource interaction in its bundle's own path style: never another bundle,
+  // never an OAuth endpoint, a page or an rpc call (those would run outside the bundle's transaction).
+  if (x.readBody === undefined) {
+    const { route } = x.matched;
+    if (route.bundle) throw badRequest('A bundle entry cannot be another bundle');
+    if (route.kind !== 'resource' || route.format !== x.ctx.format.name) throw notFound(`A bundle entry cannot address ${x.uri}`);
+  }
   const format = x.matched.route.format === 'stored' ? formats.stored : formats.fhir;
   if (format !== x.ctx.format) x.ctx = { ...x.ctx, format };
 }

@@ -186,6 +186,10 @@ describe('browser sign-in', () => {
       'POST /auth/login, wrong password': await server.anonymous.post('/auth/login').set('origin', CONFIGURED).send({ username: user.userName, password: 'wrong password' }),
       'GET /auth/authorize': await server.anonymous.get('/auth/authorize?response_type=code&client_id=x').set('origin', CONFIGURED),
       'GET /auth/login/anything': await server.anonymous.get('/auth/login/anything').set('origin', CONFIGURED),
+      // The same page by other spellings of its path.
+      'GET //auth/login': await server.anonymous.get('//auth/login').set('origin', CONFIGURED).expect(200),
+      'GET /%61uth/login': await server.anonymous.get('/%61uth/login').set('origin', CONFIGURED).expect(200),
+      'preflight /auth//login': await preflight('/auth//login', CONFIGURED).expect(403),
       'preflight /auth/login': await preflight('/auth/login', CONFIGURED).expect(403),
       'preflight /auth/authorize': await preflight('/auth/authorize', CONFIGURED, 'GET').expect(403),
     };

@@ -135,7 +135,8 @@ describe('signing in through an IdentityProvider', () => {
   });
 
   it('returns only to a path on this server, never to another site', async () => {
-    for (const target of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
+    // Browsers drop tabs and newlines from a URL: `/\t/evil.example` would be `//evil.example`.
+    for (const target of ['https://evil.example/', '//evil.example/x', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/ /evil.example']) {
       const browser = new Browser('quinn');
       const { url } = await browser.open(`${ours}/auth/redirect/sso?return_to=${encodeURIComponent(target)}`, backAtOurs);
       expect(url).toBe(`${ours}/`);

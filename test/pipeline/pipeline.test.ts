@@ -41,6 +41,11 @@ describe('the route is resolved first', () => {
     expect(await answerWithoutBody('PUT', '/auth/token')).toBe(405);
   });
 
+  it('reads no body on a route that takes none, even a public one', async () => {
+    expect(await answerWithoutBody('GET', '/fhir/metadata')).toBe(200);
+    expect(await answerWithoutBody('DELETE', '/fhir/Patient/never-was', { authorization: `Basic ${Buffer.from('root:root-secret-for-tests').toString('base64')}` })).toBe(404);
+  });
+
   it('takes the most specific pattern: GET on _search is 405, not a read of the id "_search"', async () => {
     const response = await server.http.get('/fhir/Patient/_search').expect(405);
     expect(response.headers.allow).toBe('POST');
@@ -50,6 +55,23 @@ describe('the route is resolved first', () => {
     const { body } = await server.http.post('/fhir/Patient').send({ resourceType: 'Patient', generalPractitioner: [{ reference: 'Practitioner/p1' }] }).expect(201);
     expect((await server.http.get(`/fhir/Patient/${body.id}`).expect(200)).body.generalPractitioner).toEqual([{ reference: 'Practitioner/p1' }]);
     expect((await server.http.get(`/Patient/${body.id}`).expect(200)).body.generalPractitioner).toEqual([{ id: 'p1', resourceType: 'Practitioner' }]);
+  });
+});
+
+describe('a bundle entry', () => {
+  it('is a resource interaction in its bundle\'s path style: never another bundle, an OAuth endpoint, a page or an rpc call', async () => {
+    const entries = [
+      { request: { method: 'POST', url: 'fhir' }, resource: { resourceType: 'Bundle', type: 'batch', entry: [] } },
+      { request: { method: 'GET', url: 'auth/login' } },
+      { request: { method: 'POST', url: 'auth/token' } },
+      { request: { method: 'POST', url: 'rpc' }, resource: { method: 'lockbox.policy/test' } },
+      { request: { method: 'GET', url: 'health' } },
+      { request: { method: 'GET', url: 'auth/redirect/x' } },
+    ];
+    const { body } = await server.http.post('/').send({ resourceType: 'Bundle', type: 'batch', entry: entries }).expect(200);
+    expect(body.entry.map((entry: { response: { status: string } }) => entry.response.status.slice(0, 3))).toEqual(['400', '404', '404', '404', '404', '404']);
+    const fhir = await server.http.post('/fhir').send({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: '/fhir' }, resource: { resourceType: 'Bundle', type: 'batch' } }, { request: { method: 'GET', url: 'Patient?_count=1' } }] }).expect(200);
+    expect(fhir.body.entry.map((entry: { response: { status: string } }) => entry.response.status.slice(0, 3))).toEqual(['404', '200']);
   });
 });
 

@@ -94,9 +94,13 @@ describe('GET /fhir/Patient/<id>/<Type>: search in the Patient compartment', () 
 });
 
 describe('who may search a compartment', () => {
-  it("is authorized as the type's search (FhirSearch), with the compartment in the uri a policy sees", async () => {
+  it('is an operation of its own (FhirCompartmentSearch), with the compartment in the uri a policy sees', async () => {
     const client = await createClient(server, { grant_types: ['basic'] });
-    const policy = { engine: 'matcho', link: [{ id: 'FhirSearch', resourceType: 'Operation' }], matcho: { client: { id: client.id }, uri: '#^/fhir/Patient/ann/', params: { 'resource/type': 'Observation' } } };
+    // A policy for the type's search or for Patient paths does not open the compartment.
+    await server.http.put('/AccessPolicy/ann-search-only').send({ engine: 'matcho', link: [{ id: 'FhirSearch', resourceType: 'Operation' }], matcho: { client: { id: client.id } } }).expect(201);
+    await server.anonymous.get('/fhir/Patient/ann/Observation').auth(client.id, client.secret).expect(403);
+    await server.http.delete('/AccessPolicy/ann-search-only').expect(200);
+    const policy = { engine: 'matcho', link: [{ id: 'FhirCompartmentSearch', resourceType: 'Operation' }], matcho: { client: { id: client.id }, uri: '#^/fhir/Patient/ann/', params: { 'resource/type': 'Observation' } } };
     await server.http.put('/AccessPolicy/ann-observations').send(policy).expect(201);
     const as = (path: string) => server.anonymous.get(path).auth(client.id, client.secret);
     expect(idsOf((await as('/fhir/Patient/ann/Observation').expect(200)).body)).toEqual(['by-performer', 'by-subject', 'other-code']);

@@ -14,8 +14,9 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * One LISTEN connection for every channel, kept open. A dedicated pg.Client, not a pooled one: a
  * LISTEN belongs to its session. When that connection dies (a database restart, a terminated
  * backend, a network cut) it is opened again, every channel is listened to anew, and the
- * subscribers are told twice that they may have missed notifications: at once, and once
- * listening again, since a change committed in between was announced to nobody
+ * subscribers are told that they may have missed notifications: at once, after every attempt
+ * to listen again that fails (at most every 500 ms), and once listening again, since a change
+ * committed in between was announced to nobody
  * (docs: "NOTIFY … is delivered to every session that is listening at the time of the commit").
  */
 export function createPgNotifications(url: string): PgNotifications {
@@ -67,6 +68,9 @@ export function createPgNotifications(url: string): PgNotifications {
     retry = setTimeout(() => {
       retry = undefined;
       open().then(tellMissed, () => {
+        // Still not listening, while the pool may well be serving (a LISTEN connection refused
+        // for too many clients): what the caches took in since the last drop may be stale too.
+        tellMissed();
         attempt += 1;
         reconnect();
       });

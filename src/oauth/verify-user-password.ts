@@ -8,20 +8,24 @@ export interface VerifiedUser {
   resource: Record<string, unknown>;
 }
 
-/** The user whose name (or e-mail) and password these are, or undefined; as long for a missing user as for a wrong password. */
-async function matchPassword(q: Queryable, username: string, password: string, dummyPasswordHash: string): Promise<VerifiedUser | undefined> {
+/** The user a login name (userName or e-mail) names, if any. */
+async function findLoginUser(q: Queryable, username: string): Promise<VerifiedUser | undefined> {
   const { rows } = await q.query<{ id: string; resource: Record<string, unknown> }>(
     `select id, resource from "user"
       where lower(resource->>'userName') = lower($1) or lower(resource->>'email') = lower($1)
       order by (lower(resource->>'userName') = lower($1)) desc nulls last limit 1`,
     [username],
   );
-  const user = rows[0];
+  return rows[0];
+}
+
+/** Whether the password is the user's; as long for a missing user as for a wrong password. */
+async function isPasswordOf(user: VerifiedUser | undefined, password: string, dummyPasswordHash: string): Promise<boolean> {
   const hash = typeof user?.resource.password === 'string' ? user.resource.password : dummyPasswordHash;
   // bcrypt reads only 72 bytes; a longer password (never a stored one) must not match by its prefix.
   const tooLong = Buffer.byteLength(password, 'utf8') > 72;
   const ok = (await bcrypt.compare(password, hash)) && !tooLong;
-  return user && ok && hash !== dummyPasswordHash ? user : undefined;
+  return user !== undefined && ok && hash !== dummyPasswordHash;
 }
 
 /**
@@ -38,17 +42,34 @@ export async function verifyUserPassword(services: Services, q: Queryable, login
   if (attempt.retryAfter > 0) throw tooManyAttempts(attempt.retryAfter);
   let user: VerifiedUser | undefined;
   try {
-    user = await matchPassword(q, username, password, dummyPasswordHash);
+    user = await findLoginUser(q, username);
   } catch (error) {
-    // No verdict (the query or bcrypt failed): the attempt gives its place back.
+    // No verdict (the query failed): the attempt gives its place back.
     attempt.release();
     throw error;
   }
-  if (!user) {
+  // The account is counted too, by id, before bcrypt runs: its userName and its e-mail are two
+  // names of one account, and must not give a guesser two allowances.
+  const account = user ? throttle.reserve(`\u0000account:${user.id}`, undefined) : undefined;
+  if (account && account.retryAfter > 0) {
+    attempt.release();
+    throw tooManyAttempts(account.retryAfter);
+  }
+  let ok: boolean;
+  try {
+    ok = await isPasswordOf(user, password, dummyPasswordHash);
+  } catch (error) {
+    attempt.release();
+    account?.release();
+    throw error;
+  }
+  if (!ok || !user) {
     attempt.failed();
+    account?.failed();
     throw invalidGrant('Invalid user name or password');
   }
   attempt.succeeded();
+  account!.succeeded();
   if (user.resource.inactive === true) throw invalidGrant('User is inactive');
   return user;
 }

@@ -51,6 +51,19 @@ const statusesOf = (answers: Answer[]) => answers.map((answer) => answer.status)
 const countOf = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
 
 describe('password guesses', () => {
+  it('counts an account once, whether it is named by its userName or its e-mail', async () => {
+    const client = await createClient(server, { grant_types: ['password'] });
+    const user = await createUser(server, { email: `${randomUUID()}@example.com` });
+    const [{ email }] = await server.sql<{ email: string }>(`select resource->>'email' as email from "user" where id = $1`, [user.id]);
+    const grant = (username: string, password: string) => send(url, '/auth/token', { headers: { authorization: basic(client.id, client.secret) }, form: { grant_type: 'password', username, password } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await grant(user.userName, `wrong-${i}`)).status);
+    for (let i = 0; i < 3; i++) statuses.push((await grant(email, `wrong-e-${i}`)).status);
+    // BOX_AUTH_MAX_FAILED_LOGINS is 5 for the account, not 5 per name it goes by.
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    expect((await grant(email, user.password)).status).toBe(429);
+  });
+
   it('evaluates no more parallel password grants for one user than the limit, and refuses the right password sent among them', async () => {
     const client = await createClient(server, { grant_types: ['password'] });
     const user = await createUser(server);

@@ -20,8 +20,6 @@ export interface CountWindow {
   readonly resetAt: number;
 }
 
-/** Beyond this many keys, ended windows are swept before another is opened. */
-const MAX_TRACKED = 100_000;
 
 /**
  * Keys come from requests (a user name may be as long as a body): a long one is kept as its
@@ -33,8 +31,17 @@ const keyOf = (key: string) => (key.length <= MAX_KEY_LENGTH ? key : `#${hash('s
 export function createFixedWindowCounter(windowSeconds: number, now = () => Date.now()): FixedWindowCounter {
   const windows = new Map<string, CountWindow>();
 
-  function prune(time: number): void {
-    for (const [key, window] of windows) if (window.resetAt <= time) windows.delete(key);
+  /**
+   * Windows are kept in the order they opened (a reopened key moves to the end), which is the
+   * order they end in: ended ones are dropped from the front, so a flood of new keys costs each
+   * add a constant amount of work on average, never a sweep of every key. A live window is never
+   * dropped to make room: that would let a flood of other names reset a victim's count.
+   */
+  function dropEnded(time: number): void {
+    for (const [key, window] of windows) {
+      if (window.resetAt > time) break;
+      windows.delete(key);
+    }
   }
 
   return {
@@ -52,7 +59,8 @@ export function createFixedWindowCounter(windowSeconds: number, now = () => Date
         window.count += 1;
         return window;
       }
-      if (windows.size >= MAX_TRACKED) prune(time);
+      if (window !== undefined) windows.delete(key);
+      dropEnded(time);
       const opened = { count: 1, resetAt: time + windowSeconds * 1000 };
       windows.set(key, opened);
       return opened;

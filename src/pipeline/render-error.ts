@@ -64,7 +64,7 @@ export function createErrorRenderer(logger: Logger): ErrorRenderer {
         // A person's failed sign-in is the operator's business too (a misconfigured or unreachable provider).
         if (known) logger.log('warn', 'page refused', { requestId, path, status, reason: (known as { reason?: string }).reason, message: known.message });
         const message = known ? known.message : `Something went wrong on our side (request ${requestId}).`;
-        return { status, headers: { ...headers, 'cache-control': 'no-store' }, text: { contentType: 'text/html; charset=utf-8', value: errorPage(status, message) } };
+        return { status, headers: { ...headers, ...PAGE_HEADERS }, text: { contentType: 'text/html; charset=utf-8', value: errorPage(status, message) } };
       }
       if (known && kind === 'rpc') return { status, headers, body: toRpcError(known) };
       if (known) return { status, headers, body: toOperationOutcome(known.issues) };
@@ -73,7 +73,19 @@ export function createErrorRenderer(logger: Logger): ErrorRenderer {
   };
 }
 
+/** An error page is never cached, never framed by another site, and runs no script. */
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 function errorPage(status: number, message: string): string {
   const title = status >= 500 ? 'Something went wrong' : 'Sign-in failed';
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${escapeHtml(message)}</p><p><a href="/auth/login">Back to sign-in</a></p></html>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1d2330}main{max-width:28rem;margin:12vh auto;padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 4px rgba(0,0,0,.12)}h1{font-size:1.4rem;margin:0 0 1rem}p{line-height:1.5}a{color:#1f5fbf}a:focus{outline:3px solid #1f5fbf;outline-offset:2px}</style></head>
+<body><main role="alert"><h1>${title}</h1><p>${escapeHtml(message)}</p><p><a href="/auth/login">Back to sign-in</a></p></main></body></html>`;
 }

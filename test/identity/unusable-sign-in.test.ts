@@ -36,6 +36,10 @@ async function expectPage(path: string, status: number, message: string | RegExp
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toMatch(/^text\/html/);
   expect(response.text).toMatch(message);
+  // A page for a person: never framed by another site, no script, not cached.
+  expect(response.headers['x-frame-options']).toBe('DENY');
+  expect(response.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+  expect(response.headers['cache-control']).toBe('no-store');
 }
 
 beforeAll(async () => {

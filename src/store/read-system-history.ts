@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database';
 import { tableName } from '../db/table-name';
-import type { StoredVersion, VersionStatus } from './resource-store';
+import { toVersion, type StoredVersion, type VersionRow } from './resource-store';
 
 export interface SystemHistoryQuery {
   since?: Date;
@@ -9,14 +9,8 @@ export interface SystemHistoryQuery {
   count: number;
 }
 
-interface Row {
+interface Row extends VersionRow {
   resource_type: string;
-  id: string;
-  txid: number | string;
-  cts: Date | string;
-  ts: Date | string;
-  status: VersionStatus;
-  resource: Record<string, unknown>;
 }
 
 const historyTable = (resourceType: string) => `${tableName(resourceType)}_history`;
@@ -60,13 +54,5 @@ export async function readSystemHistory(q: Queryable, resourceTypes: readonly st
   );
   const sql = `select resource_type, ${columns} from (\n${branches.join('\nunion all\n')}\n) as versions order by txid desc limit $3`;
   const { rows } = await q.query<Row>(sql, [query.beforeTxid ?? Number.MAX_SAFE_INTEGER, query.since?.toISOString() ?? '-infinity', query.count + 1]);
-  return rows.map((row) => ({
-    id: row.id,
-    resourceType: row.resource_type,
-    txid: Number(row.txid),
-    cts: new Date(row.cts),
-    ts: new Date(row.ts),
-    status: row.status,
-    resource: row.resource,
-  }));
+  return rows.map((row) => toVersion(row.resource_type, row));
 }

@@ -22,7 +22,8 @@ export interface StoredVersion {
   resource: Record<string, unknown>;
 }
 
-interface Row {
+/** A version as a row of a resource table or its history. */
+export interface VersionRow {
   id: string;
   txid: number | string;
   cts: Date | string;
@@ -33,7 +34,7 @@ interface Row {
 
 const COLUMNS = 'id, txid, cts, ts, resource_type, status, resource';
 
-function toVersion(resourceType: string, row: Row, resource = row.resource): StoredVersion {
+export function toVersion(resourceType: string, row: VersionRow, resource = row.resource): StoredVersion {
   return {
     id: row.id,
     resourceType,
@@ -61,7 +62,7 @@ export async function insertResource(q: Queryable, resourceType: string, id: str
       insert into ${history(resourceType)} (${COLUMNS}) select ${COLUMNS} from ins
     )
     select id, txid, cts, ts, status from ins`;
-  const { rows } = await q.query<Row>(sql, [id, JSON.stringify(resource), resourceType]);
+  const { rows } = await q.query<VersionRow>(sql, [id, JSON.stringify(resource), resourceType]);
   if (!rows[0]) return undefined;
   q.announce({ resourceType, id, op: 'create' });
   return toVersion(resourceType, rows[0], resource);
@@ -87,7 +88,7 @@ export async function updateResource(
       insert into ${history(resourceType)} (${COLUMNS}) select ${COLUMNS} from upd
     )
     select id, txid, cts, ts, status from upd`;
-  const { rows } = await q.query<Row>(sql, [id, JSON.stringify(resource), expectedTxid ?? null]);
+  const { rows } = await q.query<VersionRow>(sql, [id, JSON.stringify(resource), expectedTxid ?? null]);
   if (!rows[0]) return undefined;
   q.announce({ resourceType, id, op: 'update' });
   return toVersion(resourceType, rows[0], resource);
@@ -105,7 +106,7 @@ export async function deleteResource(q: Queryable, resourceType: string, id: str
       returning ${COLUMNS}
     )
     select id, txid, cts, ts, status, resource from hist`;
-  const { rows } = await q.query<Row>(sql, [id, expectedTxid ?? null]);
+  const { rows } = await q.query<VersionRow>(sql, [id, expectedTxid ?? null]);
   if (!rows[0]) return undefined;
   q.announce({ resourceType, id, op: 'delete' });
   return toVersion(resourceType, rows[0]);
@@ -114,7 +115,7 @@ export async function deleteResource(q: Queryable, resourceType: string, id: str
 export async function readResource(q: Queryable, resourceType: string, id: string, forUpdate = false): Promise<StoredVersion | undefined> {
   if (!isStorableText(id)) return undefined;
   const sql = `select id, txid, cts, ts, status, resource from ${quoted(resourceType)} where id = $1${forUpdate ? ' for update' : ''}`;
-  const { rows } = await q.query<Row>(sql, [id]);
+  const { rows } = await q.query<VersionRow>(sql, [id]);
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
 }
 
@@ -130,7 +131,7 @@ export async function readResources(q: Queryable, resourceType: string, requeste
     return new Map(version ? [[version.id, version]] : []);
   }
   const sql = `select id, txid, cts, ts, status, resource from ${quoted(resourceType)} where id = any($1::text[])`;
-  const { rows } = await q.query<Row>(sql, [ids]);
+  const { rows } = await q.query<VersionRow>(sql, [ids]);
   return new Map(rows.map((row) => [row.id, toVersion(resourceType, row)]));
 }
 
@@ -138,14 +139,14 @@ export async function readResources(q: Queryable, resourceType: string, requeste
 export async function readLatestVersion(q: Queryable, resourceType: string, id: string): Promise<StoredVersion | undefined> {
   if (!isStorableText(id)) return undefined;
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)} where id = $1 order by txid desc limit 1`;
-  const { rows } = await q.query<Row>(sql, [id]);
+  const { rows } = await q.query<VersionRow>(sql, [id]);
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
 }
 
 export async function readVersion(q: Queryable, resourceType: string, id: string, txid: number): Promise<StoredVersion | undefined> {
   if (!isStorableText(id)) return undefined;
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)} where id = $1 and txid = $2`;
-  const { rows } = await q.query<Row>(sql, [id, txid]);
+  const { rows } = await q.query<VersionRow>(sql, [id, txid]);
   return rows[0] ? toVersion(resourceType, rows[0]) : undefined;
 }
 
@@ -163,6 +164,6 @@ export async function readHistory(q: Queryable, resourceType: string, query: His
   const sql = `select id, txid, cts, ts, status, resource from ${history(resourceType)}
     where ($1::text is null or id = $1) and ($2::timestamptz is null or ts >= $2::timestamptz) and ($3::bigint is null or txid < $3::bigint)
     order by txid desc limit $4`;
-  const { rows } = await q.query<Row>(sql, [query.id ?? null, query.since?.toISOString() ?? null, query.beforeTxid ?? null, query.count + 1]);
+  const { rows } = await q.query<VersionRow>(sql, [query.id ?? null, query.since?.toISOString() ?? null, query.beforeTxid ?? null, query.count + 1]);
   return rows.map((row) => toVersion(resourceType, row));
 }

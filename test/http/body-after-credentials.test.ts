@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request as httpRequest } from 'node:http';
+import { answerBeforeBody as sendBeforeBody } from '../support/answer-before-body';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 /**
@@ -19,25 +19,7 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Sends the headers and the first kilobyte of a body announced as `length` bytes, and waits for an answer without sending the rest. */
-function answerBeforeBody(path: string, headers: Record<string, string>, length: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'content-length': String(length) } }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode!, body });
-      });
-    });
-    req.on('error', reject);
-    req.write('x'.repeat(1024));
-    setTimeout(() => {
-      req.destroy();
-      reject(new Error('no answer within 3 s: the server waited for the body'));
-    }, 3000).unref();
-  });
-}
+const answerBeforeBody = (path: string, headers: Record<string, string>, length: number) => sendBeforeBody(url.toString(), 'POST', path, headers, length);
 
 describe('a request without credentials', () => {
   it('is refused with 401 before its body is read, for JSON and YAML bodies alike', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request as httpRequest } from 'node:http';
+import { answerBeforeBody } from '../support/answer-before-body';
 import { ROUTES } from '../../src/pipeline/route-table';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -15,24 +15,9 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Sends headers and the first kilobyte of an announced 6 MB body; the answer must come without the rest. */
-function answerWithoutBody(method: string, path: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method, headers: { 'content-type': 'application/json', 'content-length': '6000000', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        req.destroy();
-        resolve(res.statusCode!);
-      });
-    });
-    req.on('error', reject);
-    req.write('x'.repeat(1024));
-    setTimeout(() => {
-      req.destroy();
-      reject(new Error('no answer within 3 s: the server waited for the body'));
-    }, 3000).unref();
-  });
-}
+/** The status of a request whose announced 6 MB body never comes: only an answer that needs no body arrives. */
+const answerWithoutBody = async (method: string, path: string, headers: Record<string, string> = {}) =>
+  (await answerBeforeBody(url.toString(), method, path, { 'content-type': 'application/json', ...headers }, 6_000_000)).status;
 
 describe('the route is resolved first', () => {
   it('answers an unknown path 404 and an unsupported method 405 before looking at credentials or the body', async () => {

@@ -8,7 +8,7 @@ import { PolicyError, type PolicyProblem } from './policy-error';
 export interface AccessPolicyHookOptions {
   /**
    * Throws a PolicyError when the query of an sql-engine policy cannot run, e.g.
-   * `(sql, q) => checkPolicySql(policyDatabase(db, q), sql)`. q is the writer's handle: when it is a
+   * `(sql, q) => checkPolicySql(scratchDatabase(db, q), sql)`. q is the writer's handle: when it is a
    * transaction (a bundle, a conditional write), the check must run on it, not on another
    * connection — PGlite has one, and a pool may have none left while the writer holds a lock.
    */

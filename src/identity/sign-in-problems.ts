@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { isPlainObject } from '../interactions/prepare-resource';
 
 export interface SignInProblem {
   /** The field, relative to the IdentityProvider: `client.id`. */
@@ -6,7 +7,6 @@ export interface SignInProblem {
   message: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
 function isHttpUrl(value: unknown): boolean {
@@ -49,7 +49,7 @@ export function signInProblems(resource: Record<string, unknown>): SignInProblem
   for (const field of ENDPOINTS) url(field, resource[field]);
   // The issuer an id_token's iss must equal (OIDC Core §3.1.3.7 item 2).
   url('base_url', resource.base_url);
-  const client = isObject(resource.client) ? resource.client : {};
+  const client = isPlainObject(resource.client) ? resource.client : {};
   // Our client id at the provider, and the id_token's aud.
   if (!isText(client.id)) problems.push({ field: 'client.id', message: 'is required' });
   // The person's identity here is {system, sub}.

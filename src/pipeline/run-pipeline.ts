@@ -14,7 +14,7 @@ import { fhirFormat, storedFormat } from '../interactions/resource-formats';
 import { withFields } from '../log/logger';
 import { parseParams } from '../oauth/parse-params';
 import { mergeFormParameters } from '../search/merge-form-parameters';
-import { checkAccessBeforeBody } from './check-access-before-body';
+import { checkAccessBeforeBody } from '../access/check-access-before-body';
 import { createRouteMatcher, type MatchedRoute, type RouteMatcher } from './match-route';
 import type { Route } from './route';
 import { ROUTES } from './route-table';
@@ -137,7 +137,8 @@ async function authorizeBeforeBody(x: Exchange): Promise<void> {
   if (!x.hasBody || x.readBody === undefined) return;
   if (route.beforeBody) return route.beforeBody(x.ctx, toRequest(x, undefined));
   if (!needsPolicy(route)) return;
-  await checkAccessBeforeBody(x.ctx, route.operation!, policyRequestOf(x, undefined), route.searchForm === true);
+  // A form-encoded search carries its parameters in the body.
+  await checkAccessBeforeBody(x.ctx, route.operation!, policyRequestOf(x, undefined), route.searchForm ? ['body', 'params', 'query-string'] : ['body']);
 }
 
 /** JSON or YAML for resources (a form for POST _search), OAuth parameters for /auth/*; each route's size limit. */

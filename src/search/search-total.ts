@@ -1,9 +1,9 @@
 import type { Database, Queryable } from '../db/database';
+import { scratchDatabase } from '../db/scratch-database';
 import type { SearchQuery } from './parse-search-query';
 import { searchStatements, type Statement } from './run-search';
 
 const QUERY_CANCELED = '57014';
-const SAVEPOINT = 'lockbox_search_total';
 
 /**
  * Bundle.total of a search (FHIR search.html#total), at the price the client chose with `_total`:
@@ -40,9 +40,9 @@ async function estimateRows(q: Queryable, matches: Statement): Promise<number> {
 }
 
 /**
- * count(*) under a statement timeout. SET LOCAL needs a transaction: one of its own, or inside a
- * bundle's, a savepoint that is always rolled back, so that neither the timeout nor a cancelled
- * count (which would abort the bundle's transaction) outlives it.
+ * count(*) under a statement timeout. SET LOCAL needs a transaction: a scratch one
+ * (src/db/scratch-database.ts), so that neither the timeout nor a cancelled count (which would
+ * abort a bundle's transaction) outlives it.
  */
 async function countWithin(db: Database, q: Queryable, count: Statement, timeoutMs: number): Promise<number | undefined> {
   const run = async (tx: Queryable) => {
@@ -51,13 +51,7 @@ async function countWithin(db: Database, q: Queryable, count: Statement, timeout
     return Number(rows[0].count);
   };
   try {
-    if (q === db) return await db.transaction(run);
-    await q.exec(`savepoint ${SAVEPOINT}`);
-    try {
-      return await run(q);
-    } finally {
-      await q.exec(`rollback to savepoint ${SAVEPOINT}`);
-    }
+    return await scratchDatabase(db, q).transaction(run);
   } catch (error) {
     if ((error as { code?: unknown } | null)?.code === QUERY_CANCELED) return undefined;
     throw error;

@@ -21,7 +21,7 @@ import { identityProviderHook } from '../identity/identity-provider-hook';
 import { createAccessPolicies } from '../access/access-policies';
 import { createAccessPolicyHook } from '../access/access-policy-hook';
 import { checkPolicySql } from '../access/check-policy-sql';
-import { policyDatabase } from '../access/authorize-request';
+import { scratchDatabase } from '../db/scratch-database';
 import { ensureBootstrapPolicies } from '../access/ensure-bootstrap-policies';
 import { loadRegistry } from '../schema/resource-registry';
 import { createValidator } from '../schema/validate-resource';
@@ -59,7 +59,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   // request; a new cache joins this list.
   for (const cache of [auth.cache, auth.clientKeys, auth.origins, access, foreignTokens]) await db.changes.subscribe(cache);
   // A policy that cannot work is refused when written (422), never discovered at request time.
-  const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql, q) => checkPolicySql(policyDatabase(db, q), sql) });
+  const accessPolicyHook = createAccessPolicyHook({ checkSql: (sql, q) => checkPolicySql(scratchDatabase(db, q), sql) });
   // Secrets we must keep in clear to use them (an IdP's client secret, an introspector's key) are
   // never presented either, and an update that omits one keeps it.
   const providerSecrets = ['client.secret', 'client.private-key'];

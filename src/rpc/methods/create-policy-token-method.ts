@@ -2,8 +2,7 @@ import { HttpError } from '../../errors/http-error';
 import { mayCallRpc } from '../authorize-rpc-call';
 import { mintPolicyToken } from '../policy-token';
 import { invalidParams, type ParamProblem, type RpcMethod } from '../rpc-method';
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isPlainObject } from '../../interactions/prepare-resource';
 
 const DEFAULT_EXPIRES_IN = 3600;
 /** A token cannot be revoked (only by deleting every signed-rpc policy, or a key rotation): its life is bounded. */
@@ -31,11 +30,11 @@ export const createPolicyTokenMethod: RpcMethod<Params, { token: string; expires
     }
     const methods: Params['methods'] = {};
     const listed = params.methods;
-    if (!isObject(listed) || Object.keys(listed).length === 0 || Object.keys(listed).length > MAX_METHODS) {
+    if (!isPlainObject(listed) || Object.keys(listed).length === 0 || Object.keys(listed).length > MAX_METHODS) {
       problems.push({ expression: 'params.methods', message: `methods must name 1 to ${MAX_METHODS} methods, each with its params: {"<method>": {"params": {...}}}` });
     } else {
       for (const [name, grant] of Object.entries(listed)) {
-        if (!isObject(grant) || (grant.params !== undefined && !isObject(grant.params))) problems.push({ expression: `params.methods.${name}`, message: 'each method is granted as {"params": {...}} (no params: {})' });
+        if (!isPlainObject(grant) || (grant.params !== undefined && !isPlainObject(grant.params))) problems.push({ expression: `params.methods.${name}`, message: 'each method is granted as {"params": {...}} (no params: {})' });
         else methods[name] = { params: (grant.params as Record<string, unknown> | undefined) ?? {} };
       }
     }

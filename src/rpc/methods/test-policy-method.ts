@@ -2,8 +2,7 @@ import { isAdministrator } from '../../access/is-administrator';
 import { testPolicy } from '../../access/test-policy';
 import type { Decision } from '../../access/decision';
 import { invalidParams, type ParamProblem, type RpcMethod } from '../rpc-method';
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isPlainObject } from '../../interactions/prepare-resource';
 
 /**
  * `lockbox.policy/test {policy, request}` → `{decision}`: how an AccessPolicy (not saved) judges a
@@ -14,8 +13,8 @@ export const testPolicyMethod: RpcMethod<{ policy: Record<string, unknown>; requ
   openOnDevServer: true,
   parseParams(params) {
     const problems: ParamProblem[] = [];
-    if (!isObject(params.policy)) problems.push({ expression: 'params.policy', message: 'policy must be an AccessPolicy object' });
-    if (!isObject(params.request)) problems.push({ expression: 'params.request', message: 'request must be an object: the request as a policy sees it' });
+    if (!isPlainObject(params.policy)) problems.push({ expression: 'params.policy', message: 'policy must be an AccessPolicy object' });
+    if (!isPlainObject(params.request)) problems.push({ expression: 'params.request', message: 'request must be an object: the request as a policy sees it' });
     if (problems.length) throw invalidParams(problems);
     return { policy: params.policy as Record<string, unknown>, request: params.request as Record<string, unknown> };
   },

@@ -29,6 +29,11 @@ export async function authorizeEndpoint(ctx: RequestContext, req: ResourceReques
   const params = req.params ?? {};
   const issuer = services.config.baseUrl;
   const { target, grant } = await checkRedirectTarget(services, params);
+  // An authorization request posted by the application's page (SMART authorize-post) is a
+  // cross-site POST, which carries no SameSite=Lax cookie: the same request as a GET does.
+  if (req.method === 'POST' && params.decision === undefined) {
+    return { status: 303, headers: { location: authorizePath(params, true), 'cache-control': 'no-store' } };
+  }
   try {
     const request = await checkAuthorizationRequest(services, params, target, grant);
     const decision = req.method === 'POST' ? params.decision : undefined;
@@ -64,18 +69,20 @@ async function findPerson(ctx: RequestContext, req: ResourceRequest, request: Au
   return person;
 }
 
-/** The authorization request as a URL on this server, to come back to after signing in. */
-function returnPath(params: Record<string, string>): string {
+/**
+ * The authorization request as a URL on this server. After signing in, prompt=login is dropped:
+ * the sign-in that follows satisfies it; the other values still hold.
+ */
+function authorizePath(params: Record<string, string>, keepLogin: boolean): string {
   const query = new URLSearchParams();
   for (const name of REQUEST_PARAMS) if (params[name] !== undefined) query.set(name, params[name]);
-  // prompt=login is satisfied by the sign-in that follows; the other values still hold.
-  const prompt = (params.prompt ?? '').split(' ').filter((value) => value && value !== 'login');
+  const prompt = (params.prompt ?? '').split(' ').filter((value) => value && (keepLogin || value !== 'login'));
   if (prompt.length) query.set('prompt', prompt.join(' '));
   return `/auth/authorize?${query}`;
 }
 
 function toLogin(request: AuthorizationRequest, params: Record<string, string>): ResourceResponse {
-  const returnTo = returnPath(params);
+  const returnTo = authorizePath(params, false);
   const idp = grantSettingsOf(request.client.resource, 'authorization_code') as { default_identity_provider?: { id?: string } };
   const providerId = idp.default_identity_provider?.id;
   const location = providerId

@@ -313,6 +313,40 @@ describe('consent', () => {
   });
 });
 
+describe("the person's path, configured", () => {
+  it('a client with a default_identity_provider sends the person there, to come back to the request', async () => {
+    const client = await createAppClient(server, { auth: { authorization_code: { redirect_uri: REDIRECT, secret_required: false, default_identity_provider: { id: 'corporate-sso', resourceType: 'IdentityProvider' } } } });
+    const response = await authorize(server, { response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: pkce().challenge, code_challenge_method: 'S256' }).expect(302);
+    const location = new URL(response.headers.location, server.url);
+    expect(location.pathname).toBe('/auth/redirect/corporate-sso');
+    expect(location.searchParams.get('return_to')).toMatch(/^\/auth\/authorize\?response_type=code&client_id=/);
+  });
+
+  it('the pages wear AuthConfig.theme: brand, title, stylesheet (allowed by the CSP) and the forgot-password link', async () => {
+    await server.http.put('/AuthConfig/theme').send({ theme: { brand: 'Acme Health', title: 'Acme', styleUrl: 'https://cdn.acme.example/auth.css', forgotPasswordUrl: 'https://acme.example/forgot' } }).expect((r) => expect(r.status).toBeLessThan(300));
+    try {
+      const page = await server.anonymous.get('/auth/login').expect(200);
+      expect(page.text).toContain('<header>Acme Health</header>');
+      expect(page.text).toContain('<title>Sign in · Acme</title>');
+      expect(page.text).toContain('<link rel="stylesheet" href="https://cdn.acme.example/auth.css">');
+      expect(page.text).toContain('href="https://acme.example/forgot"');
+      expect(page.headers['content-security-policy']).toContain("style-src 'unsafe-inline' https://cdn.acme.example");
+    } finally {
+      await server.http.delete('/AuthConfig/theme');
+    }
+  });
+
+  it('hostile parameters get a page, not a crash: repeated, overlong, control characters', async () => {
+    const client = await createAppClient(server, { first_party: true });
+    const repeated = await server.anonymous.get(`/auth/authorize?client_id=${client.id}&client_id=other&response_type=code`).expect(400);
+    expect(repeated.headers['content-type']).toMatch(/text\/html/);
+    const person = await signedInUser(server);
+    const long = await authorize(server, { response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, state: 'x'.repeat(4000), code_challenge: pkce().challenge, code_challenge_method: 'S256', scope: 'openid \u0000bad' }, person.cookie).expect(302);
+    expect(answerOf(long.headers.location).error).toBe('invalid_scope');
+    await server.anonymous.get('/auth/authorize?client_id=%FF%FE&response_type=code').expect((r) => expect(r.status).toBe(400));
+  });
+});
+
 describe('response types and modes', () => {
   it('implicit: the token in the fragment, never a refresh token', async () => {
     const client = await createAppClient(server, { first_party: true, grant_types: ['implicit'], auth: { implicit: { redirect_uri: REDIRECT, access_token_expiration: 300 } } });
@@ -338,8 +372,14 @@ describe('response types and modes', () => {
     const client = await createAppClient(server, { first_party: true, grant_types: ['code'] });
     const person = await signedInUser(server);
     const { challenge } = pkce();
-    const response = await server.anonymous.post('/auth/authorize').type('form').set('cookie', person.cookie)
-      .send({ response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256' }).expect(303);
+    // Posted from the application's page, the request carries no SameSite=Lax cookie: it becomes a GET, which does.
+    const posted = await server.anonymous.post('/auth/authorize').type('form')
+      .send({ response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', prompt: 'login' }).expect(303);
+    const get = new URL(posted.headers.location, server.url);
+    expect(get.pathname).toBe('/auth/authorize');
+    expect(get.searchParams.get('prompt')).toBe('login');
+    get.searchParams.delete('prompt');
+    const response = await server.anonymous.get(`${get.pathname}${get.search}`).set('cookie', person.cookie).redirects(0).expect(302);
     expect(answerOf(response.headers.location).code).toBeDefined();
   });
 });

@@ -15,6 +15,16 @@ import { startSession } from './start-session';
 /** The parameters a consent form carries back unchanged: the authorization request itself. */
 const REQUEST_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'max_age', 'aud', 'id_token_hint', 'login_hint'];
 
+/** How the consent page words the standard scopes when no Scope resource describes them. */
+const STANDARD_TITLES: Record<string, string> = {
+  openid: 'Know who you are (your user id)',
+  profile: 'See your name and profile',
+  email: 'See your e-mail address',
+  phone: 'See your phone number',
+  address: 'See your postal address',
+  offline_access: 'Keep access while you are away (offline access)',
+};
+
 export const clientName = (client: { id: string; resource: Record<string, unknown> }) =>
   String((client.resource.smart as { name?: string } | undefined)?.name ?? client.resource.name ?? client.id);
 
@@ -126,7 +136,7 @@ async function consentPage(ctx: RequestContext, req: ResourceRequest, request: A
   const described = new Map(rows.map((row) => [row.scope, row]));
   const toChoice = (scope: string): ScopeChoice => {
     const found = described.get(scope);
-    return { scope, title: found?.title ?? (scope === 'openid' ? 'Know who you are (your user id)' : scope), description: found?.description ?? undefined };
+    return { scope, title: found?.title ?? STANDARD_TITLES[scope] ?? scope, description: found?.description ?? undefined };
   };
   const hidden: Record<string, string> = {};
   for (const name of REQUEST_PARAMS) if (params[name] !== undefined) hidden[name] = params[name];

@@ -8,7 +8,7 @@ export interface AccountPage {
   user: { id: string; resource: Record<string, unknown> };
   signedInAt: Date;
   /** Applications the person let in (their Grants), by name. */
-  apps: { name: string; scope: string; since?: string }[];
+  apps: { clientId: string; name: string; scope: string; since?: string }[];
 }
 
 /** Where a plain sign-in lands: who you are, since when, what you let in, and how to sign out. */
@@ -22,8 +22,12 @@ export function renderAccountPage(page: AccountPage): string {
     ['User id', page.user.id],
     ['Signed in', page.signedInAt.toUTCString()],
   ].filter(([, value]) => typeof value === 'string' && value !== '');
+  const csrf = `<input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}">`;
   const apps = page.apps.length
-    ? `<h2>Applications you allowed</h2><ul>${page.apps.map((app) => `<li><strong>${escapeHtml(app.name)}</strong>${app.scope ? ` — <code>${escapeHtml(app.scope)}</code>` : ''}${app.since ? ` <span class="muted">since ${escapeHtml(app.since.slice(0, 10))}</span>` : ''}</li>`).join('')}</ul>`
+    ? `<h2>Applications you allowed</h2><ul class="apps">${page.apps
+        .map((app) => `<li><span><strong>${escapeHtml(app.name)}</strong>${app.scope ? `<br><small class="muted">${escapeHtml(app.scope)}</small>` : ''}${app.since ? `<br><small class="muted">since ${escapeHtml(app.since.slice(0, 10))}</small>` : ''}</span>
+<form method="post" action="/auth/account">${csrf}<input type="hidden" name="revoke" value="${escapeHtml(app.clientId)}"><button type="submit" class="secondary" aria-label="Revoke access of ${escapeHtml(app.name)}">Revoke</button></form></li>`)
+        .join('')}</ul>`
     : '';
   return renderPage({
     heading: `Signed in as ${display}`,
@@ -31,6 +35,6 @@ export function renderAccountPage(page: AccountPage): string {
     body: `<dl>${rows.map(([label, value]) => `<dt class="muted">${escapeHtml(String(label))}</dt><dd>${escapeHtml(String(value))}</dd>`).join('')}</dl>
 <p>Applications that send you here will now sign you in without asking for your password again. Scripts can call the API with this browser's session, or get a token at <code>/auth/token</code>.</p>
 ${apps}
-<form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}"><button type="submit" class="secondary">Sign out</button></form>`,
+<form method="post" action="/auth/logout">${csrf}<button type="submit" class="secondary">Sign out</button></form>`,
   });
 }

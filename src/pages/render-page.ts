@@ -23,6 +23,9 @@ button.secondary,.button.secondary{background:#fff;color:var(--accent)}a{color:v
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}.error{color:var(--danger);border-left:4px solid var(--danger);padding:.25rem .75rem;margin:0 0 1rem;background:#fdf0ef}
 .muted{color:var(--muted);font-size:.92rem}.row{display:flex;gap:.75rem}.row>*{flex:1}fieldset{border:1px solid #d5d9e0;border-radius:.3rem;padding:.5rem 1rem}
 .scope{display:flex;gap:.6rem;align-items:flex-start;font-weight:400;padding:.35rem 0}.scope input{margin-top:.35rem}.scope small{display:block;color:var(--muted)}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}dd{margin:0;overflow-wrap:anywhere}
+ul.apps{list-style:none;padding:0;display:grid;gap:.5rem}ul.apps li{display:flex;gap:.75rem;align-items:center;justify-content:space-between;border:1px solid #d5d9e0;border-radius:.3rem;padding:.5rem .75rem}
+ul.apps form{display:block}ul.apps button{padding:.3rem .7rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 .providers{display:grid;gap:.5rem;margin-top:1rem}.divider{text-align:center;color:var(--muted);font-size:.9rem;margin-top:1rem}`;
 
 export function renderPage(page: Page): string {

@@ -18,7 +18,7 @@ import type { AuthRequest, AuthResponse } from '../oauth/auth-request';
 import { deleteSessionEndpoint } from '../oauth/delete-session-endpoint';
 import { discoveryDocument } from '../oauth/discovery-document';
 import { introspectEndpoint } from '../oauth/introspect-endpoint';
-import { accountEndpoint } from '../oauth/account-endpoint';
+import { accountEndpoint, revokeAppEndpoint } from '../oauth/account-endpoint';
 import { authorizeEndpoint } from '../oauth/authorize-endpoint';
 import { isFormPost, loginEndpoint, loginFormEndpoint, loginPageEndpoint } from '../oauth/login-endpoint';
 import { endSessionEndpoint, logoutEndpoint } from '../oauth/logout-endpoint';
@@ -135,6 +135,7 @@ const EDGE_ROUTES: Route[] = [
   edge('GET', '/auth/authorize', 'page', authorizeEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
   edge('POST', '/auth/authorize', 'page', authorizeEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
   edge('GET', '/auth/account', 'page', accountEndpoint, { public: true }),
+  edge('POST', '/auth/account', 'page', revokeAppEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
   edge('GET', '/auth/logout', 'page', endSessionEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
   edge('POST', '/auth/logout', 'page', logoutEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
   edge('POST', '/auth/token', 'oauth', oauth(tokenEndpoint)),

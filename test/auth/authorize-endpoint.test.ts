@@ -347,6 +347,26 @@ describe("the person's path, configured", () => {
   });
 });
 
+describe('the account page', () => {
+  it('lists the applications a person allowed, and Revoke ends their sessions and their Grant', async () => {
+    const client = await createAppClient(server, { name: 'Sleep Diary' });
+    const person = await signedInUser(server);
+    const { verifier, challenge } = pkce();
+    const params = { response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, scope: 'openid profile', code_challenge: challenge, code_challenge_method: 'S256' };
+    const page = await authorize(server, params, person.cookie).expect(200);
+    const csrf = cookieOf(page.headers['set-cookie'] as unknown as string[], 'lockbox_csrf')!;
+    const cookie = `${person.cookie}; lockbox_csrf=${csrf}`;
+    const allowed = await server.anonymous.post('/auth/authorize').type('form').set('cookie', cookie).send({ ...formOf(page.text), decision: 'allow' }).expect(303);
+    const tokens = await redeem(answerOf(allowed.headers.location).code, client.id, verifier).expect(200);
+    const account = await server.anonymous.get('/auth/account').set('cookie', cookie).expect(200);
+    expect(account.text).toContain('Sleep Diary');
+    await server.anonymous.post('/auth/account').type('form').set('cookie', person.cookie).send({ revoke: client.id, csrf }).expect(403);
+    await server.anonymous.post('/auth/account').type('form').set('cookie', cookie).send({ revoke: client.id, csrf }).expect(303);
+    await server.anonymous.get('/auth/userinfo').set('authorization', `Bearer ${tokens.body.access_token}`).expect(401);
+    await authorize(server, { ...params, code_challenge: pkce().challenge }, person.cookie).expect(200);
+  });
+});
+
 describe('response types and modes', () => {
   it('implicit: the token in the fragment, never a refresh token', async () => {
     const client = await createAppClient(server, { first_party: true, grant_types: ['implicit'], auth: { implicit: { redirect_uri: REDIRECT, access_token_expiration: 300 } } });

@@ -48,6 +48,6 @@ ${list || '<p class="muted">Only to know that you signed in.</p>'}
 </fieldset>
 <div class="row"><button type="submit" name="decision" value="deny" class="secondary">Deny</button><button type="submit" name="decision" value="allow" autofocus>Allow</button></div>
 </form>
-<p class="muted">You can take this access back later by revoking the application's sessions.</p>`,
+<p class="muted">You can take this access back at any time on <a href="/auth/account">your account page</a>.</p>`,
   });
 }

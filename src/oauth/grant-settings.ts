@@ -28,9 +28,12 @@ export function grantTypesOf(client: Record<string, unknown>): string[] {
  * authorization-code client (see isPublicClient).
  */
 export function mayOmitSecret(client: Record<string, unknown>): boolean {
-  const types = grantTypesOf(client);
-  if (types.includes('password') && grantSettingsOf(client, 'password').secret_required !== true) return true;
-  return types.includes('authorization_code') && isPublicClient(client);
+  return isPublicPasswordClient(client) || (grantTypesOf(client).includes('authorization_code') && isPublicClient(client));
+}
+
+/** The password grant without the secret: only when `auth.password.secret_required` is not true. */
+export function isPublicPasswordClient(client: Record<string, unknown>): boolean {
+  return grantTypesOf(client).includes('password') && grantSettingsOf(client, 'password').secret_required !== true;
 }
 
 /**

@@ -225,16 +225,20 @@ async function main() {
     // A check that every side completes a flow before measuring.
     for (const target of consented ? [theirs, firstParty, thirdParty] : [theirs, firstParty]) await flow(target);
 
+    const started = performance.now();
+    const cpu = process.cpuUsage();
     const [theirsA, ours] = await alternate(ROUNDS, measure(theirs), measure(firstParty));
     const rows: Array<Figures & { ratio?: string }> = [theirsA, { ...ours, ratio: `${(ours.rps / theirsA.rps).toFixed(2)} of oidc-provider (goal ≥ 1.0)` }];
     if (consented) {
       const [theirsB, oursGranted] = await alternate(ROUNDS, measure(theirs), measure(thirdParty));
       rows.push(theirsB, { ...oursGranted, ratio: `${(oursGranted.rps / theirsB.rps).toFixed(2)} of oidc-provider (goal ≥ 1.0)` });
     }
+    const { user, system } = process.cpuUsage(cpu);
+    const generatorShare = (user + system) / 1000 / (performance.now() - started);
     printTable(rows);
     console.log(
       `\n${CONNECTIONS} concurrent flows, ${SECONDS} s per scenario in ${ROUNDS} alternating rounds (p50: mean, p99: worst round; latency of a whole flow, authorize + token);` +
-        ` both servers are single Node processes on loopback; Lockbox on PostgreSQL (pool 10).` +
+        ` both servers are single Node processes on loopback; Lockbox on PostgreSQL (pool 10); the load generator used ${(generatorShare * 100).toFixed(0)}% of one core.` +
         (consented ? '' : ' This Lockbox has no consent page: the recorded-Grant scenario was left out.'),
     );
   } finally {

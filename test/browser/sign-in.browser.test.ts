@@ -30,8 +30,20 @@ afterAll(async () => {
 /** A fresh browser profile, closed after the test. */
 async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
   const context: BrowserContext = await browser.newContext(options);
+  // Every step here takes milliseconds: a step that waits longer has gone wrong, and says where.
+  context.setDefaultTimeout(5000);
   open.push(context);
   return context.newPage();
+}
+
+/** Waits until the browser is at `where`; otherwise fails with the page it is on instead, and what that page says. */
+async function arriveAt(page: Page, where: (url: URL) => boolean, what: string): Promise<void> {
+  try {
+    await page.waitForURL(where);
+  } catch {
+    const text = await page.locator('body').innerText().catch(() => '(no page)');
+    throw new Error(`expected to arrive at ${what}, but the browser is at ${page.url()} showing:\n${text.slice(0, 600)}`);
+  }
 }
 
 /** What the person does on the login page: the fields found by their labels, as a screen reader finds them. */
@@ -70,10 +82,10 @@ describe('signing in with a browser', () => {
     const page = await newPage();
 
     await page.goto(`${app.url}/sign-in`);
-    await page.waitForURL(onServer('/auth/login'));
+    await arriveAt(page, onServer('/auth/login'), 'the login page');
     await signInOnLoginPage(page, user, 'login');
 
-    await page.waitForURL(onServer('/auth/authorize'));
+    await arriveAt(page, onServer('/auth/authorize'), 'the consent page');
     // Each scope is shown by its Scope.title; a person may untick one.
     const profile = page.getByRole('checkbox', { name: /Your name and profile/ });
     const email = page.getByRole('checkbox', { name: /Your e-mail address/ });
@@ -83,7 +95,7 @@ describe('signing in with a browser', () => {
     await page.screenshot({ path: screenshotPath('consent'), fullPage: true });
     await page.getByRole('button', { name: 'Allow' }).click();
 
-    await page.waitForURL((url) => url.href.startsWith(app.callbackUrl));
+    await arriveAt(page, (url) => url.href.startsWith(app.callbackUrl), "the app's callback");
     expect(await page.locator('#sub').textContent()).toBe(user.id);
     const granted = (await page.locator('#scope').textContent())!.split(' ');
     expect(granted).toEqual(expect.arrayContaining(['openid', 'profile']));
@@ -117,20 +129,21 @@ describe('signing in with a browser', () => {
 
     await page.goto(spa.url);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(onServer('/auth/login'));
+    await arriveAt(page, onServer('/auth/login'), 'the login page');
     const tokenRequested = page.waitForRequest((request) => request.url() === `${server.url}/auth/token` && request.method() === 'POST');
     await signInOnLoginPage(page, user);
 
     // First-party: no consent page. Back on the SPA's origin, its script redeems the code by CORS.
     const tokenRequest = await tokenRequested;
     expect(await tokenRequest.headerValue('origin')).toBe(spa.url);
+    expect(await (await tokenRequest.response())!.headerValue('access-control-allow-origin')).toBe(spa.url);
     const form = new URLSearchParams(tokenRequest.postData() ?? '');
     expect(form.get('grant_type')).toBe('authorization_code');
     expect(form.get('code_verifier')).toMatch(/^[A-Za-z0-9._~-]{43,128}$/);
     expect(form.has('client_secret')).toBe(false);
 
-    await page.locator('#result').waitFor();
-    expect(await page.locator('#error').isHidden()).toBe(true);
+    await page.locator('#result:not([hidden]), #error:not([hidden])').first().waitFor();
+    expect(await page.locator('#error').textContent()).toBe('');
     expect(await page.locator('#sub').textContent()).toBe(user.id);
     const result = JSON.parse((await page.locator('#result').textContent())!);
     expect(result.status).toBe(200);
@@ -147,16 +160,16 @@ describe('signing in with a browser', () => {
     const page = await newPage({ javaScriptEnabled: false });
 
     await page.goto(`${app.url}/sign-in`);
-    await page.waitForURL(onServer('/auth/login'));
+    await arriveAt(page, onServer('/auth/login'), 'the login page');
     await signInOnLoginPage(page, user);
-    await page.waitForURL((url) => url.href.startsWith(app.callbackUrl));
+    await arriveAt(page, (url) => url.href.startsWith(app.callbackUrl), "the app's callback");
     expect(await page.locator('#sub').textContent()).toBe(user.id);
 
     // With no flow to continue, the person lands on a page that says who they are.
     const direct = await newPage({ javaScriptEnabled: false });
     await direct.goto(`${server.url}/auth/login`);
     await signInOnLoginPage(direct, user);
-    await direct.waitForURL(onServer('/auth/account'));
+    await arriveAt(direct, onServer('/auth/account'), 'the account page');
     expect(await direct.locator('body').textContent()).toContain(user.userName);
     await direct.screenshot({ path: screenshotPath('account'), fullPage: true });
   });
@@ -168,12 +181,12 @@ describe('signing in with a browser', () => {
     const page = await newPage();
 
     await page.goto(`${app.url}/sign-in`);
-    await page.waitForURL(onServer('/auth/login'));
+    await arriveAt(page, onServer('/auth/login'), 'the login page');
     await signInOnLoginPage(page, user);
-    await page.waitForURL(onServer('/auth/authorize'));
+    await arriveAt(page, onServer('/auth/authorize'), 'the consent page');
     await page.getByRole('button', { name: 'Deny' }).click();
 
-    await page.waitForURL((url) => url.href.startsWith(app.callbackUrl));
+    await arriveAt(page, (url) => url.href.startsWith(app.callbackUrl), "the app's callback");
     const back = new URL(page.url());
     expect(back.searchParams.get('error')).toBe('access_denied');
     expect(back.searchParams.get('state')).toBeTruthy();

@@ -57,7 +57,7 @@ function appPage(options: SpaOptions, callbackUrl: string): string {
   };
   const script = `
 const manager = new oidc.UserManager(${JSON.stringify(settings)});
-const show = (id, value) => { const el = document.getElementById(id); el.textContent = typeof value === 'string' ? value : JSON.stringify(value); el.hidden = false; };
+const show = (id, value) => { const el = document.getElementById(id); el.textContent = typeof value === 'string' ? value : JSON.stringify(value, null, 2); el.hidden = false; };
 async function main() {
   if (location.pathname !== '/callback') {
     document.getElementById('sign-in').addEventListener('click', () => manager.signinRedirect().catch((e) => show('error', String(e))));
@@ -70,6 +70,7 @@ async function main() {
 }
 main().catch((e) => show('error', String(e && e.message || e)));`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The SPA</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}pre{white-space:pre-wrap;word-break:break-all}</style>
 <script src="/oidc-client-ts.js"></script></head>
 <body><h1>The SPA</h1><button id="sign-in" type="button">Sign in</button>
 <p>Signed in as <output id="sub" hidden></output></p><pre id="result" hidden></pre><pre id="error" hidden></pre>

@@ -35,7 +35,7 @@ const EXPOSED_HEADERS = 'ETag, Location, Last-Modified, X-Request-Id, Content-Lo
 /** How long a browser may reuse a preflight answer, seconds; each actual response is still checked. */
 const MAX_AGE_SECONDS = '600';
 
-const SIGN_IN_PATHS = ['/auth/authorize', '/auth/login', '/auth/redirect', '/auth/callback'];
+const SIGN_IN_PATHS = ['/auth/authorize', '/auth/login', '/auth/account', '/auth/redirect', '/auth/callback'];
 const isSignIn = (path: string) => SIGN_IN_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 const isPublic = (path: string) => path.startsWith('/.well-known/') || path === '/fhir/metadata' || path === '/metadata';
 

@@ -6,6 +6,7 @@ import { finishSignIn, type CallbackParams } from './finish-sign-in';
 import { loadIdentityProvider } from './load-identity-provider';
 import { SignInError } from './sign-in-error';
 import { startSignIn } from './start-sign-in';
+import { toReturnPath } from '../pages/to-return-path';
 
 /**
  * Sign-in through an IdentityProvider (OIDC authorization code flow with PKCE):
@@ -29,25 +30,6 @@ function stateCookie(ctx: RequestContext, value: string, maxAge: number): string
   return `${STATE_COOKIE}=${value}; Path=/auth/callback/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
-/**
- * Only a path on this server: anything else would make us an open redirector (RFC 9700 §4.11).
- * Resolved against our base URL as a browser would (which drops tabs and newlines: `/\t/evil`
- * is `//evil`), kept only when it stays on our origin, and written back as the URL serializer
- * encodes it, so no control character or non-ASCII byte reaches the Location header.
- */
-function toReturnPath(values: string[] | undefined, baseUrl: string): string {
-  const value = values?.[0];
-  if (typeof value !== 'string' || !value.startsWith('/') || /[\\\s\u0000-\u001f\u007f]/.test(value)) return '/';
-  const base = new URL(baseUrl);
-  let resolved: URL;
-  try {
-    resolved = new URL(value, base);
-  } catch {
-    return '/';
-  }
-  return resolved.origin === base.origin ? `${resolved.pathname}${resolved.search}${resolved.hash}` : '/';
-}
-
 /** RFC 6749 §3.1: a parameter "MUST NOT be included more than once"; a repeated one is refused. */
 function toCallbackParams(query: Record<string, string[]>): CallbackParams {
   const params: CallbackParams = {};
@@ -63,7 +45,7 @@ function toCallbackParams(query: Record<string, string[]>): CallbackParams {
 export async function signInRedirectPage(ctx: RequestContext, req: ResourceRequest): Promise<ResourceResponse> {
   const { db, config } = ctx.services;
   const provider = await loadIdentityProvider(db, req.pathParams!.id);
-  const started = await startSignIn(db, provider, { baseUrl: config.baseUrl, returnTo: toReturnPath(req.query.return_to, config.baseUrl), ttlSec: SIGN_IN_TTL_SEC });
+  const started = await startSignIn(db, provider, { baseUrl: config.baseUrl, returnTo: toReturnPath(req.query.return_to?.[0], config.baseUrl), ttlSec: SIGN_IN_TTL_SEC });
   return { status: 302, headers: { 'cache-control': 'no-store', location: started.location }, cookies: [stateCookie(ctx, started.state, SIGN_IN_TTL_SEC)] };
 }
 

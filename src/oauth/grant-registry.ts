@@ -1,3 +1,4 @@
+import { authorizationCodeGrant } from './authorization-code-grant';
 import { clientCredentialsGrant } from './client-credentials-grant';
 import type { Grant } from './grant';
 import { passwordGrant } from './password-grant';
@@ -8,7 +9,7 @@ import { tokenExchangeGrant } from './token-exchange-grant';
  * The grants of POST /auth/token, in the order discovery lists them (`grant_types_supported`).
  * Adding a grant is a file exporting a Grant and a line here.
  */
-export const GRANTS: readonly Grant[] = [clientCredentialsGrant, passwordGrant, refreshTokenGrant, tokenExchangeGrant];
+export const GRANTS: readonly Grant[] = [authorizationCodeGrant, clientCredentialsGrant, passwordGrant, refreshTokenGrant, tokenExchangeGrant];
 
 const byType = new Map(GRANTS.map((grant) => [grant.type, grant]));
 

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { hashSecret, newRandomToken } from '../auth/hash-secret';
 import type { Services } from '../interactions/interaction-context';
 import type { GrantSettings } from './grant-settings';
+import { userClaims } from './user-claims';
 
 /**
  * A JWT must carry `exp`; when the client sets no access_token_expiration, this is its lifetime.
@@ -18,8 +19,17 @@ export interface TokenSubject {
   scope: string[];
   audience?: string;
   settings: GrantSettings;
-  /** When the session (the login) started, in seconds since the epoch. */
+  /** When the person last signed in (the login), in seconds since the epoch. */
   authTime: number;
+  /** The authorization request's nonce, returned in the id_token (OpenID Connect Core §3.1.2.1). */
+  nonce?: string;
+  /** Whether to issue a refresh token (the implicit grant never does, RFC 6749 §4.2.2). */
+  noRefresh?: boolean;
+}
+
+/** OpenID Connect Core §3.1.3.6: the left half of the access token's SHA-256, base64url. */
+function atHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
 }
 
 export interface TokenResponse {
@@ -61,7 +71,7 @@ export async function mintTokens(services: Services, subject: TokenSubject): Pro
         sid: subject.sessionId,
       })
     : newRandomToken();
-  const refreshToken = settings.refresh_token === true ? newRandomToken() : undefined;
+  const refreshToken = settings.refresh_token === true && !subject.noRefresh ? newRandomToken() : undefined;
   const refreshExp = refreshToken && settings.refresh_token_expiration !== undefined ? now + settings.refresh_token_expiration : undefined;
   // OpenID Connect Core §3.1.3.3: an id_token is about an end-user, so only user grants get one.
   const idToken = user && scope.includes('openid')
@@ -72,9 +82,10 @@ export async function mintTokens(services: Services, subject: TokenSubject): Pro
         exp: now + ID_TOKEN_LIFETIME_SECONDS,
         iat: now,
         auth_time: subject.authTime,
+        nonce: subject.nonce,
+        at_hash: atHash(accessToken),
         sid: subject.sessionId,
-        preferred_username: user.resource.userName,
-        email: user.resource.email,
+        ...userClaims(user.resource, scope),
       })
     : undefined;
   return {

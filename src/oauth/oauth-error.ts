@@ -5,7 +5,10 @@
 export type OAuthErrorCode =
   | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client'
   | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_token'
-  | 'unsupported_token_type' | 'temporarily_unavailable';
+  | 'unsupported_token_type' | 'temporarily_unavailable'
+  // RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6: answers of the authorization endpoint.
+  | 'unsupported_response_type' | 'access_denied' | 'server_error'
+  | 'login_required' | 'consent_required' | 'interaction_required';
 
 export class OAuthError extends Error {
   constructor(

@@ -2,7 +2,7 @@ import type { AuthenticatedClient } from './authenticate-client';
 import type { Grant } from './grant';
 import { checkAudience } from './check-audience';
 import { checkScope, parseScope } from './check-scope';
-import { grantSettingsOf, mayOmitSecret } from './grant-settings';
+import { grantSettingsOf, isPublicPasswordClient } from './grant-settings';
 import type { TokenResponse } from './mint-tokens';
 import type { AuthRequest } from './auth-request';
 import { startSession } from './start-session';
@@ -19,4 +19,4 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
 }
 
 /** RFC 6749 §4.3: resource owner password credentials, for confidential and (if the client says so) public clients. */
-export const passwordGrant: Grant = { type: 'password', mustBeListed: true, secretRequired: (client) => !mayOmitSecret(client), issue };
+export const passwordGrant: Grant = { type: 'password', mustBeListed: true, secretRequired: (client) => !isPublicPasswordClient(client), issue };

@@ -47,7 +47,10 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
     audience: typeof body.audience === 'string' ? body.audience : undefined,
     // The refresh token's own lifetime counts from the grant, not from each refresh.
     settings: { ...settings, refresh_token: true, refresh_token_expiration: undefined },
-    authTime: Math.floor(new Date(String(body.start)).getTime() / 1000),
+    // A browser grant remembers when the person signed in; for the others it is when the grant began.
+    authTime: typeof (body.ctx as { auth_time?: unknown } | undefined)?.auth_time === 'number'
+      ? (body.ctx as { auth_time: number }).auth_time
+      : Math.floor(new Date(String(body.start)).getTime() / 1000),
   });
   const rotated = compact({ ...body, ...minted.sessionFields, refresh_token_exp: body.refresh_token_exp, scope: scope.length ? scope : undefined });
   const claimed = await services.db.transaction(async (tx) => {

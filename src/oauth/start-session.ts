@@ -5,6 +5,15 @@ import { mintTokens, type TokenResponse, type TokenSubject } from './mint-tokens
 /** What a grant knows when it starts a Session: the token subject, less what the Session gives it. */
 export interface SessionStart extends Omit<TokenSubject, 'sessionId' | 'authTime'> {
   type: string;
+  /** When the person signed in, when that was before this grant (a browser session's start). */
+  authTime?: number;
+  /** The browser sign-in (asid Session) this grant came from. */
+  parent?: string;
+}
+
+/** What a Session remembers beyond the reference's fields, for refreshes: when the person signed in. */
+export function sessionContext(authTime: number): Record<string, unknown> {
+  return { auth_time: authTime };
 }
 
 /** Drops undefined fields: JSONB has no undefined, and absent reads better than null. */
@@ -16,13 +25,16 @@ export function compact(body: Record<string, unknown>): Record<string, unknown> 
 export async function startSession(services: Services, start: SessionStart): Promise<{ id: string; response: TokenResponse }> {
   const id = randomUUID();
   const now = new Date();
-  const minted = await mintTokens(services, { ...start, sessionId: id, authTime: Math.floor(now.getTime() / 1000) });
+  const authTime = start.authTime ?? Math.floor(now.getTime() / 1000);
+  const minted = await mintTokens(services, { ...start, sessionId: id, authTime });
   const session = compact({
     type: start.type,
     client: { id: start.client.id, resourceType: 'Client' },
     user: start.user ? { id: start.user.id, resourceType: 'User' } : undefined,
     scope: start.scope.length ? start.scope : undefined,
     audience: start.audience,
+    parent: start.parent ? { id: start.parent, resourceType: 'Session' } : undefined,
+    ctx: start.authTime !== undefined ? sessionContext(authTime) : undefined,
     start: now.toISOString(),
     active: true,
     ...minted.sessionFields,

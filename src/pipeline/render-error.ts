@@ -49,6 +49,8 @@ export function createErrorRenderer(logger: Logger): ErrorRenderer {
       }
       // An OAuth endpoint's wrong method is an invalid request in its own terms.
       if (kind === 'oauth' && error instanceof HttpError && error.status === 405) error = new OAuthError(405, 'invalid_request', error.message, error.headers);
+      // A person's page shows an OAuth error as a page (a repeated parameter on /auth/authorize).
+      if (kind === 'page' && error instanceof OAuthError) error = new HttpError(error.status, 'invalid', error.description, undefined, error.headers);
       if (error instanceof OAuthError) {
         return {
           status: error.status,

@@ -18,8 +18,10 @@ import type { AuthRequest, AuthResponse } from '../oauth/auth-request';
 import { deleteSessionEndpoint } from '../oauth/delete-session-endpoint';
 import { discoveryDocument } from '../oauth/discovery-document';
 import { introspectEndpoint } from '../oauth/introspect-endpoint';
-import { loginEndpoint } from '../oauth/login-endpoint';
-import { logoutEndpoint } from '../oauth/logout-endpoint';
+import { accountEndpoint, revokeAppEndpoint } from '../oauth/account-endpoint';
+import { authorizeEndpoint } from '../oauth/authorize-endpoint';
+import { isFormPost, loginEndpoint, loginFormEndpoint, loginPageEndpoint } from '../oauth/login-endpoint';
+import { endSessionEndpoint, logoutEndpoint } from '../oauth/logout-endpoint';
 import { revokeEndpoint } from '../oauth/revoke-endpoint';
 import { tokenEndpoint } from '../oauth/token-endpoint';
 import { userinfoEndpoint } from '../oauth/userinfo-endpoint';
@@ -125,12 +127,20 @@ const EDGE_ROUTES: Route[] = [
   edge('GET', '/.well-known/openid-configuration', 'oauth', wellKnown((ctx) => discoveryDocument(ctx.services.config.baseUrl))),
   edge('GET', '/.well-known/oauth-authorization-server', 'oauth', wellKnown((ctx) => discoveryDocument(ctx.services.config.baseUrl))),
   edge('GET', '/.well-known/jwks.json', 'oauth', wellKnown((ctx) => ctx.services.auth.keys.jwks(), 'public, max-age=300')),
-  edge('GET', '/auth/login', 'oauth', oauth(loginEndpoint)),
-  edge('POST', '/auth/login', 'oauth', oauth(loginEndpoint)),
+  // Pages for a person: sign-in, authorization and consent, the account, sign-out. They read the
+  // browser's cookie themselves and are never answered to another origin (see cors.ts).
+  edge('GET', '/auth/login', 'page', loginPageEndpoint, { public: true }),
+  // JSON for scripts (RFC 6749 errors); a form post from the page (the page again on failure).
+  edge('POST', '/auth/login', 'oauth', async (ctx, req) => (isFormPost(req) ? loginFormEndpoint(ctx, req) : oauth(loginEndpoint)(ctx, req))),
+  edge('GET', '/auth/authorize', 'page', authorizeEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
+  edge('POST', '/auth/authorize', 'page', authorizeEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
+  edge('GET', '/auth/account', 'page', accountEndpoint, { public: true }),
+  edge('POST', '/auth/account', 'page', revokeAppEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
+  edge('GET', '/auth/logout', 'page', endSessionEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
+  edge('POST', '/auth/logout', 'page', logoutEndpoint, { public: true, body: 'params', bodyLimit: OAUTH_BODY_LIMIT }),
   edge('POST', '/auth/token', 'oauth', oauth(tokenEndpoint)),
   edge('GET', '/auth/userinfo', 'oauth', oauth(userinfoEndpoint)),
   edge('POST', '/auth/userinfo', 'oauth', oauth(userinfoEndpoint)),
-  edge('POST', '/auth/logout', 'oauth', oauth(logoutEndpoint)),
   edge('POST', '/auth/revoke', 'oauth', oauth(revokeEndpoint)),
   edge('POST', '/auth/introspect', 'oauth', oauth(introspectEndpoint)),
   // The reference product's logout; with a query string it is the resource API's conditional delete.

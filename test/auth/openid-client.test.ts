@@ -24,8 +24,8 @@ describe('openid-client', () => {
     expect(metadata.issuer).toBe(server.url);
     expect(metadata.token_endpoint).toBe(`${server.url}/auth/token`);
     expect(metadata.jwks_uri).toBe(`${server.url}/.well-known/jwks.json`);
-    expect(metadata.grant_types_supported).toEqual(['client_credentials', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange']);
-    expect(metadata.authorization_endpoint).toBeUndefined();
+    expect(metadata.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange', 'implicit']);
+    expect(metadata.authorization_endpoint).toBe(`${server.url}/auth/authorize`);
     const rfc8414 = await fetch(`${server.url}/.well-known/oauth-authorization-server`).then((r) => r.json());
     expect(rfc8414).toEqual(JSON.parse(JSON.stringify(metadata)));
   });
@@ -56,14 +56,15 @@ describe('openid-client', () => {
     const user = await createUser(server, { email: 'oidc.user@example.org' });
     const config = await discover(client);
     oidc.enableNonRepudiationChecks(config);
-    const tokens = await oidc.genericGrantRequest(config, 'password', { username: user.userName, password: user.password, scope: 'openid' });
+    const tokens = await oidc.genericGrantRequest(config, 'password', { username: user.userName, password: user.password, scope: 'openid email' });
     const idClaims = tokens.claims()!;
     expect(idClaims).toMatchObject({ iss: server.url, sub: user.id, aud: client.id, email: 'oidc.user@example.org' });
     const { payload } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), { issuer: server.url, audience: client.id });
     expect(payload.sub).toBe(user.id);
 
     const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
-    expect(info).toMatchObject({ sub: user.id, userName: user.userName });
+    // A token granted openid gets the standard claims of its scopes, not the User resource.
+    expect(info).toEqual({ sub: user.id, email: 'oidc.user@example.org', email_verified: false });
     expect(info.password).toBeUndefined();
 
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);

@@ -35,9 +35,9 @@ interface Answer {
 }
 
 /** Over a real socket, so that hundreds of requests are in flight at once; `from` is the local address. */
-function send(base: string, path: string, init: { from?: string; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<Answer> {
-  const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
-  const headers = { ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }), ...init.headers };
+function send(base: string, path: string, init: { from?: string; headers?: Record<string, string>; form?: Record<string, string>; json?: Record<string, string> } = {}): Promise<Answer> {
+  const body = init.form ? new URLSearchParams(init.form).toString() : init.json ? JSON.stringify(init.json) : undefined;
+  const headers = { ...(body === undefined ? {} : { 'content-type': init.json ? 'application/json' : 'application/x-www-form-urlencoded' }), ...init.headers };
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, localAddress: init.from }, (res) => {
       let text = '';
@@ -81,7 +81,7 @@ describe('password guesses', () => {
 
   it('evaluates no more parallel logins from one address than its limit, across user names', async () => {
     const from = '127.0.0.11';
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send(strictUrl, '/auth/login', { from, form: { username: `name-${i}`, password: 'wrong-password' } })));
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send(strictUrl, '/auth/login', { from, json: { username: `name-${i}`, password: 'wrong-password' } })));
     const statuses = statusesOf(answers);
     expect(countOf(statuses, 400)).toBe(3);
     expect(countOf(statuses, 429)).toBe(37);
@@ -92,17 +92,17 @@ describe('password guesses', () => {
     const user = await createUser(strict);
     // PostgreSQL refuses a NUL in text: the user lookup fails before any password is compared.
     for (let i = 0; i < 5; i++) {
-      const failed = await send(strictUrl, '/auth/login', { from, form: { username: `someone\u0000${i}`, password: 'any-password' } });
+      const failed = await send(strictUrl, '/auth/login', { from, json: { username: `someone\u0000${i}`, password: 'any-password' } });
       expect(failed.status).toBe(400);
     }
-    expect((await send(strictUrl, '/auth/login', { from, form: { username: user.userName, password: user.password } })).status).toBe(200);
+    expect((await send(strictUrl, '/auth/login', { from, json: { username: user.userName, password: user.password } })).status).toBe(200);
   });
 
   it('gives the attempt back when the right password belongs to an inactive user', async () => {
     const from = '127.0.0.13';
     const inactive = await createUser(strict, { inactive: true });
     for (let i = 0; i < 5; i++) {
-      const answer = await send(strictUrl, '/auth/login', { from, form: { username: inactive.userName, password: inactive.password } });
+      const answer = await send(strictUrl, '/auth/login', { from, json: { username: inactive.userName, password: inactive.password } });
       expect(answer.body).toMatchObject({ error: 'invalid_grant', error_description: 'User is inactive' });
     }
   });

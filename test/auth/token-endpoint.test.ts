@@ -202,7 +202,7 @@ describe('errors (RFC 6749 §5.2)', () => {
 
   it('answers unsupported_grant_type for a grant it does not implement', async () => {
     const client = await createClient(server);
-    const response = await requestToken(server, { grant_type: 'authorization_code', code: 'x' }, client).expect(400);
+    const response = await requestToken(server, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'x' }, client).expect(400);
     expect(response.body.error).toBe('unsupported_grant_type');
   });
 

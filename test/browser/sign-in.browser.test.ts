@@ -71,12 +71,7 @@ describe('signing in with a browser', () => {
   it('signs a person in to a web app through the login and consent pages, with the scopes they chose', async () => {
     await server.http.put('/Scope/browser-profile').send({ scope: 'profile', title: 'Your name and profile', description: 'Your name, user name and picture' }).expect(201);
     await server.http.put('/Scope/browser-email').send({ scope: 'email', title: 'Your e-mail address' }).expect(201);
-    let clientId = '';
-    const app = await startWebApp(server.url, async (callbackUrl) => {
-      const client = await webAppClient({ firstParty: false, scope: ['openid', 'profile', 'email'] })(callbackUrl);
-      clientId = client.id;
-      return client;
-    }, { scope: 'openid profile email' });
+    const app = await startWebApp(server.url, webAppClient({ firstParty: false, scope: ['openid', 'profile', 'email'] }), { scope: 'openid profile email' });
     open.push(app);
     const user = await createUser(server, { email: 'browser.person@example.org' });
     const page = await newPage();
@@ -102,7 +97,7 @@ describe('signing in with a browser', () => {
     expect(granted).not.toContain('email');
     await page.screenshot({ path: screenshotPath('back-at-the-app'), fullPage: true });
 
-    const grants = await server.sql<{ resource: Record<string, unknown> }>(`select resource from "grant" where resource#>>'{client,id}' = $1`, [clientId]);
+    const grants = await server.sql<{ resource: Record<string, unknown> }>(`select resource from "grant" where resource#>>'{client,id}' = $1`, [app.client.id]);
     expect(grants).toHaveLength(1);
     expect(grants[0].resource).toMatchObject({ user: { id: user.id }, 'requested-scope': expect.arrayContaining(['email']) });
     expect(grants[0].resource['provided-scope']).not.toContain('email');

@@ -14,6 +14,8 @@ export interface WebApp {
   url: string;
   /** Where Lockbox sends the browser back: `<url>/cb`. */
   callbackUrl: string;
+  /** The Client it registered. */
+  client: WebAppClient;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startWebApp(issuer: string, register: (callbackUrl: string
   return {
     url,
     callbackUrl: `${url}/cb`,
+    client,
     close: () => {
       // The browser keeps connections alive; close() alone would wait for them.
       server.closeAllConnections();

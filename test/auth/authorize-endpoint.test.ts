@@ -248,6 +248,13 @@ describe('the code', () => {
     expect(tokens.body.id_token).toBeDefined();
   });
 
+  it('being public for the code flow does not make the password grant secret-free', async () => {
+    const client = await createAppClient(server, { grant_types: ['authorization_code', 'password'], auth: { authorization_code: { redirect_uri: REDIRECT, secret_required: false }, password: { secret_required: true } } });
+    const person = await signedInUser(server);
+    const response = await requestToken(server, { grant_type: 'password', client_id: client.id, username: person.userName, password: person.password });
+    expect(response.status).toBe(401);
+  });
+
   it('a public client refreshes without a secret', async () => {
     const { client, verifier, code } = await codeFor();
     const tokens = await redeem(code, client.id, verifier).expect(200);

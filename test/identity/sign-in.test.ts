@@ -171,6 +171,28 @@ describe('signing in through an IdentityProvider', () => {
   });
 });
 
+describe('an application signing a person in through the provider', () => {
+  it("continues the application's authorization request: the provider's sign-in, then the code at the app", async () => {
+    const app = 'https://app.example/callback';
+    await server.http.put('/Client/sso-app').send({
+      grant_types: ['authorization_code'], first_party: true,
+      auth: { authorization_code: { redirect_uri: app, secret_required: false, default_identity_provider: { id: 'sso', resourceType: 'IdentityProvider' } } },
+    }).expect((r) => expect(r.status).toBeLessThan(300));
+    const verifier = 'v'.repeat(43);
+    const challenge = (await import('node:crypto')).createHash('sha256').update(verifier).digest('base64url');
+    const authorize = `${ours}/auth/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'sso-app', redirect_uri: app, state: 'app-state', code_challenge: challenge, code_challenge_method: 'S256' })}`;
+    const browser = new Browser('olga');
+    const { url } = await browser.open(authorize, (next) => next.origin === 'https://app.example');
+    const answer = new URL(url).searchParams;
+    expect(answer.get('state')).toBe('app-state');
+    const token = await server.anonymous.post('/auth/token').type('form')
+      .send({ grant_type: 'authorization_code', code: answer.get('code')!, redirect_uri: app, code_verifier: verifier, client_id: 'sso-app' }).expect(200);
+    const [user] = await server.sql<{ id: string }>("select id from \"user\" where resource @> '{\"identifier\":[{\"value\":\"olga\"}]}'");
+    const me = await server.anonymous.get('/auth/userinfo').set('authorization', `Bearer ${token.body.access_token}`).expect(200);
+    expect(me.body.sub).toBe(user.id);
+  });
+});
+
 describe('a sign-in that must fail, with an error page and no Session', () => {
   async function expectRefusal(run: () => Promise<{ response: Response; body: string; asid?: string }>, status: number, message: string | RegExp) {
     const before = await sessionCount();

@@ -7,10 +7,9 @@
  * BENCH_SECONDS (default 8) bounds each scenario, run in alternating rounds with the one it is
  * compared with; BENCH_CONNECTIONS (default 16) is the concurrency.
  */
-import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { alternate, freePort, printTable, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
+import { alternate, printTable, ROOT_BASIC, startBenchServer, startScriptServer, type Figures } from './bench-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -33,24 +32,7 @@ async function put(url: string, body: unknown): Promise<void> {
   if (!response.ok) throw new Error(`PUT ${url}: ${response.status} ${await response.text()}`);
 }
 
-async function startOidcProvider(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/oidc-provider-server.ts'], {
-    env: { ...process.env, PORT: String(port), BENCH_CLIENT_SECRET: CLIENT_SECRET, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-    child.once('exit', (code) => reject(new Error(`oidc-provider exited with ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    },
-  };
-}
+const startOidcProvider = () => startScriptServer('bench/oidc-provider-server.ts', { BENCH_CLIENT_SECRET: CLIENT_SECRET });
 
 async function main() {
   const server = await startBenchServer({ BOX_ADMIN_PASSWORD: 'bench-admin-password-0123456789', BOX_SECURITY_INTROSPECTION_CREATE_USER: 'true' });

@@ -10,10 +10,9 @@
  * compared with; BENCH_CONNECTIONS (default 16) is the concurrency. The load generator is plain
  * node:http on keep-alive sockets, so it takes little of the two cores the servers share with it.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
-import { alternate, freePort, loop, ROOT_BASIC, startBenchServer, type Figures } from './bench-server';
+import { alternate, loop, ROOT_BASIC, startBenchServer, startScriptServer, type Figures } from './bench-server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -129,24 +128,7 @@ async function signInAtOidcProvider(baseUrl: string, agent: Agent): Promise<stri
   throw new Error('oidc-provider sign-in: too many redirects');
 }
 
-async function startOidcProvider(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/oidc-provider-authorize-server.ts'], {
-    env: { ...process.env, PORT: String(port), BENCH_REDIRECT_URI: REDIRECT_URI, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-    child.once('exit', (code) => reject(new Error(`oidc-provider exited with ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-    },
-  };
-}
+const startOidcProvider = () => startScriptServer('bench/oidc-provider-authorize-server.ts', { BENCH_REDIRECT_URI: REDIRECT_URI });
 
 async function put(url: string, body: unknown): Promise<void> {
   const response = await fetch(url, { method: 'PUT', headers: { authorization: ROOT_BASIC, 'content-type': 'application/json' }, body: JSON.stringify(body) });

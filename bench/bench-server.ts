@@ -140,3 +140,26 @@ export async function alternate(rounds: number, a: () => Promise<Figures>, b: ()
   });
   return [mean(0), mean(1)];
 }
+
+/**
+ * A baseline server script (bench/oidc-provider-*.ts) in a process of its own on loopback, so it
+ * shares no CPU with the load generator; it prints "listening" when ready.
+ */
+export async function startScriptServer(script: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    },
+  };
+}

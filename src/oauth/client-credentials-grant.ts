@@ -7,11 +7,17 @@ import type { TokenResponse } from './mint-tokens';
 import type { AuthRequest } from './auth-request';
 import { invalidClient } from './oauth-error';
 import { startSession } from './start-session';
+import { parseSmartScope } from '../smart/smart-scope';
 
 async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   if (!client.withSecret) throw invalidClient('client_credentials requires the client secret', false);
   const settings = grantSettingsOf(client.resource, 'client_credentials');
-  const scope = parseScope(req.params.scope);
+  // SMART: patient/ and user/ scopes need a person; a client acting as itself is granted none (malformed ones are invalid_scope).
+  const isType = (type: string) => req.services.registry.isResourceType(type);
+  const scope = parseScope(req.params.scope).filter((entry) => {
+    const parsed = parseSmartScope(entry, isType);
+    return !(parsed.kind === 'resource' && parsed.scope.context !== 'system');
+  });
   checkScope(scope, client.resource);
   checkAudience(req.params.audience, settings.audience);
   const { response } = await startSession(req.services, { type: 'client_credentials', client, scope, audience: req.params.audience, settings });

@@ -130,11 +130,13 @@ describe('what is granted', () => {
     }
   });
 
-  it('client credentials get system/ scopes only, enforced like any other', async () => {
+  it('client credentials get system/ scopes only (patient/ and user/ are invalid_scope), enforced like any other', async () => {
     const secret = 'backend-secret-0123456789';
     await server.http.put('/Client/backend').send({ grant_types: ['client_credentials'], secret, scope: ['system/Observation.rs', 'patient/*.rs'] }).expect((r) => expect(r.status).toBeLessThan(300));
     await server.http.put('/AccessPolicy/backend-scopes').send({ engine: 'smart-on-fhir', link: [{ id: 'backend', resourceType: 'Client' }] }).expect((r) => expect(r.status).toBeLessThan(300));
-    const token = await requestToken(server, { grant_type: 'client_credentials', scope: 'system/Observation.rs patient/*.rs' }, { id: 'backend', secret }).expect(200);
+    const personal = await requestToken(server, { grant_type: 'client_credentials', scope: 'system/Observation.rs patient/*.rs' }, { id: 'backend', secret }).expect(400);
+    expect(personal.body.error).toBe('invalid_scope');
+    const token = await requestToken(server, { grant_type: 'client_credentials', scope: 'system/Observation.rs' }, { id: 'backend', secret }).expect(200);
     expect(token.body.scope).toBe('system/Observation.rs');
     await server.anonymous.get('/fhir/Observation/bob-lab').set(bearer(token.body.access_token)).expect(200);
     await server.anonymous.get('/fhir/Patient/bob').set(bearer(token.body.access_token)).expect(403);

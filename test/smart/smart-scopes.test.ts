@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { decodeJwt } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { createUser, requestToken } from '../support/auth-factories';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { answerOf, authorize, cookieOf, formOf, pkce, REDIRECT, signedInUser } from '../auth/authorize-support';
@@ -155,6 +155,9 @@ describe('launch', () => {
     const [session] = await server.sql<{ resource: Record<string, unknown> }>("select resource from session where resource#>>'{patient,id}' = 'alice' and resource#>>'{client,id}' = $1", [client]);
     expect(session.resource).toMatchObject({ patient: { id: 'alice', resourceType: 'Patient' }, ctx: { launch: { patient: 'alice' } } });
     await server.anonymous.get('/.well-known/smart-style.json').expect(200);
+    await server.http.put('/Client/fhir-api').send({ type: 'resource-server', grant_types: ['client_credentials'], secret: 'api-secret-0123456789' }).expect((r) => expect(r.status).toBeLessThan(300));
+    const introspected = await server.anonymous.post('/auth/introspect').auth('fhir-api', 'api-secret-0123456789').type('form').send({ token: token.access_token }).expect(200);
+    expect(introspected.body).toMatchObject({ active: true, scope: 'launch openid fhirUser patient/*.rs offline_access', patient: 'alice', fhirUser: `${server.url}/fhir/Practitioner/dr-who`, client_id: client });
     const refreshed = await requestToken(server, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client }).expect(200);
     expect(refreshed.body.patient).toBe('alice');
   });
@@ -194,6 +197,33 @@ describe('launch', () => {
     expect(answerOf(direct.headers.location).code).toBeDefined();
     const nobody = await createUser(server);
     expect(nobody.id).toBeDefined();
+  });
+});
+
+describe('refresh tokens', () => {
+  it('online_access: the refresh token dies with the sign-in it came from; a refresh may narrow, never widen', async () => {
+    const client = await createSmartApp(server, { scope: ['launch', 'online_access', 'patient/*.rs', 'patient/Observation.rs'] });
+    const { token, person } = await smartToken(server, { clientId: client, scope: 'launch online_access patient/Observation.rs', patient: 'alice' });
+    const wider = await requestToken(server, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client, scope: 'patient/*.rs' }).expect(400);
+    expect(wider.body.error).toBe('invalid_scope');
+    const narrower = await requestToken(server, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client, scope: 'launch online_access' }).expect(200);
+    await server.anonymous.post('/auth/logout').set('cookie', person.cookie).expect(204);
+    const after = await requestToken(server, { grant_type: 'refresh_token', refresh_token: narrower.body.refresh_token, client_id: client }).expect(400);
+    expect(after.body.error).toBe('invalid_grant');
+  });
+});
+
+describe('foreign tokens', () => {
+  it('a TokenIntrospector JWT with scope and patient claims is confined the same way', async () => {
+    const iss = 'https://ehr.example';
+    const secret = 'a-shared-secret-of-the-ehr-0123456789';
+    await server.http.put('/TokenIntrospector/ehr').send({ type: 'jwt', jwt: { iss, secret } }).expect((r) => expect(r.status).toBeLessThan(300));
+    await server.http.put('/AccessPolicy/ehr-tokens').send({ engine: 'matcho', matcho: { jwt: { iss } } }).expect((r) => expect(r.status).toBeLessThan(300));
+    const jwt = await new SignJWT({ scope: 'patient/Observation.rs', patient: 'bob' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(iss).setSubject('ehr-app').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    const found = await server.anonymous.get('/fhir/Observation').set(bearer(jwt)).expect(200);
+    expect(ids(found.body)).toEqual(['bob-lab']);
+    await server.anonymous.get('/fhir/Observation/alice-lab').set(bearer(jwt)).expect(403);
+    await server.anonymous.get('/fhir/Patient/bob').set(bearer(jwt)).expect(403);
   });
 });
 

@@ -12,6 +12,7 @@ import { issueAuthorizationCode } from './issue-authorization-code';
 import { OAuthError } from './oauth-error';
 import { startSession } from './start-session';
 import { renderPatientPickerPage } from '../pages/patient-picker-page';
+import { describeSmartScope } from '../smart/describe-scope';
 import { loadEhrLaunch, spendEhrLaunch, type LaunchContext } from '../smart/launch-context';
 
 /** The parameters a consent form carries back unchanged: the authorization request itself. */
@@ -146,7 +147,7 @@ async function consentPage(ctx: RequestContext, req: ResourceRequest, request: A
   const described = new Map(rows.map((row) => [row.scope, row]));
   const toChoice = (scope: string): ScopeChoice => {
     const found = described.get(scope);
-    return { scope, title: found?.title ?? STANDARD_TITLES[scope] ?? scope, description: found?.description ?? undefined };
+    return { scope, title: found?.title ?? STANDARD_TITLES[scope] ?? describeSmartScope(scope) ?? scope, description: found?.description ?? undefined };
   };
   const hidden: Record<string, string> = {};
   for (const name of REQUEST_PARAMS) if (params[name] !== undefined) hidden[name] = params[name];

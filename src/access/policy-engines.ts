@@ -4,8 +4,8 @@ import { complexEngine } from './engines/complex-engine';
 import { jsonSchemaEngine } from './engines/json-schema-engine';
 import { matchoEngine } from './engines/matcho-engine';
 import { matchoRpcEngine } from './engines/matcho-rpc-engine';
-import { notYetEngine } from './engines/not-yet-engine';
 import { signedRpcEngine } from './engines/signed-rpc-engine';
+import { smartOnFhirEngine } from './engines/smart-on-fhir-engine';
 import { sqlEngine } from './engines/sql-engine';
 import type { PolicyEngine } from './policy-engine';
 
@@ -20,6 +20,6 @@ export const POLICY_ENGINES: ReadonlyMap<string, PolicyEngine> = new Map(
     allowRpcEngine,
     matchoRpcEngine,
     signedRpcEngine,
-    notYetEngine('smart-on-fhir', 'SMART on FHIR'),
+    smartOnFhirEngine,
   ].map((engine) => [engine.name, engine]),
 );

@@ -34,8 +34,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
-        // CORS headers are served (src/http/cors.ts).
-        security: { cors: true },
+        security: securityOf(base),
         interaction: interactions(['system']).map((code) => ({ code })),
         // The Patient compartment is searched (GET /Patient/<id>/<Type>).
         compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
@@ -54,6 +53,32 @@ export function buildCapabilityStatement(
             .filter((def) => !def.unsupported)
             .map((def) => ({ name: def.code, type: def.type, ...(def.expression ? { documentation: def.expression } : {}) })),
         })),
+      },
+    ],
+  };
+}
+
+/**
+ * rest.security: CORS headers are served (src/http/cors.ts), and the SMART service with its
+ * OAuth endpoints (SMART App Launch 1.0 conformance §Declaring support in the CapabilityStatement;
+ * deprecated by SMART 2 in favour of .well-known/smart-configuration, still read by older clients).
+ * The endpoints live at the server's root, under /fhir as under /.
+ */
+function securityOf(base: string): Record<string, unknown> {
+  const issuer = base.replace(/\/fhir$/, '');
+  const uri = (url: string, path: string) => ({ url, valueUri: `${issuer}${path}` });
+  return {
+    cors: true,
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [uri('authorize', '/auth/authorize'), uri('token', '/auth/token'), uri('introspect', '/auth/introspect'), uri('revoke', '/auth/revoke'), uri('manage', '/auth/account')],
+      },
+    ],
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+        text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
       },
     ],
   };

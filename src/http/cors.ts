@@ -37,7 +37,7 @@ const MAX_AGE_SECONDS = '600';
 
 const SIGN_IN_PATHS = ['/auth/authorize', '/auth/login', '/auth/account', '/auth/redirect', '/auth/callback'];
 const isSignIn = (path: string) => SIGN_IN_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
-const isPublic = (path: string) => path.startsWith('/.well-known/') || path === '/fhir/metadata' || path === '/metadata';
+const isPublic = (path: string) => path.startsWith('/.well-known/') || path.startsWith('/fhir/.well-known/') || path === '/fhir/metadata' || path === '/metadata';
 
 const NONE: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const VARY_ONLY: Record<string, string> = Object.freeze({ vary: 'Origin' }) as Record<string, string>;

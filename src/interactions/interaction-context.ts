@@ -1,3 +1,4 @@
+import type { Restriction } from '../search/parse-search-query';
 import type { AccessPolicies } from '../access/access-policies';
 import type { AuthContext } from '../auth/auth-context';
 import type { AuthRuntime } from '../auth/auth-runtime';
@@ -64,6 +65,8 @@ export interface RequestContext {
   readonly logger: Logger;
   /** Runs a bundle entry through the same pipeline as a request (bundles never see HTTP). */
   readonly dispatch: (ctx: RequestContext, entry: EntryRequest) => Promise<ResourceResponse>;
+  /** What a SMART token's scopes confine this request to: searches and written bodies keep to it. */
+  readonly smart?: { readonly restriction: Restriction };
 }
 
 /** A bundle entry as the pipeline takes it: the body already parsed, the caller the bundle's. */

@@ -1,5 +1,6 @@
+import { isBodyWithin } from '../smart/scope-restriction';
 import { randomUUID } from 'node:crypto';
-import { badRequest, unprocessable } from '../errors/http-error';
+import { badRequest, HttpError, unprocessable } from '../errors/http-error';
 import type { RequestContext } from './interaction-context';
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -65,6 +66,10 @@ export async function prepareResource(
   const issues = ctx.services.validator.validate({ resourceType, id, ...stored });
   if (issues.length) throw unprocessable(issues);
   let resource = stored;
+  // A SMART token writes only within its scopes: a patient/ token, only its patient's resources.
+  if (ctx.smart && !(await isBodyWithin(ctx.q, ctx.smart.restriction, id, resource, [ctx.format.base]))) {
+    throw new HttpError(403, 'forbidden', `The ${resourceType} would lie outside the token's scopes`);
+  }
   for (const hook of ctx.services.hooks.write.get(resourceType) ?? []) {
     resource = await hook.beforeWrite(resource, { q: ctx.q, id, previous });
   }

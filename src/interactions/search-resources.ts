@@ -35,7 +35,7 @@ export async function searchWithin(ctx: RequestContext, req: ResourceRequest, co
     maxCount: ctx.services.config.searchMaxCount,
     lenient: preferredHandling(req.headers.prefer) === 'lenient',
   });
-  const query: SearchQuery = compartment ? { ...parsed, compartment } : parsed;
+  const query: SearchQuery = { ...parsed, ...(compartment ? { compartment } : {}), ...(ctx.smart ? { restriction: ctx.smart.restriction } : {}) };
   const bases = [ctx.format.base];
   const { versions } = query.summaryCount ? { versions: [] } : await runSearch(ctx.q, query, bases);
   const total = await searchTotal(ctx.services.db, ctx.q, query, bases, query.summaryCount ? undefined : versions.length, ctx.services.config.searchTotalTimeoutMs);

@@ -9,6 +9,7 @@ import { grantSettingsOf, isPublicClient } from './grant-settings';
 import { mintTokens, type TokenResponse } from './mint-tokens';
 import { invalidGrant, invalidRequest } from './oauth-error';
 import { compact, sessionContext } from './start-session';
+import type { LaunchContext } from '../smart/launch-context';
 
 interface CodeRow {
   session_id: string;
@@ -22,6 +23,7 @@ interface CodeRow {
   audience: string | null;
   parent_session: string | null;
   auth_time: string;
+  context: LaunchContext | null;
   live: boolean;
   used: boolean;
   user_resource: Record<string, unknown> | null;
@@ -95,8 +97,12 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
   const user = code.user_resource;
   if (!user || user.inactive === true) throw invalidGrant('The user who authorized this code can no longer sign in');
 
-  const settings = grantSettingsOf(client.resource, 'authorization_code');
+  const configured = grantSettingsOf(client.resource, 'authorization_code');
+  // SMART: offline_access and online_access ask for a refresh token (online: one that dies with the sign-in).
+  const wantsRefresh = code.scope.includes('offline_access') || code.scope.includes('online_access');
+  const settings = wantsRefresh ? { ...configured, refresh_token: true } : configured;
   const authTime = Number(code.auth_time);
+  const launch = code.context ?? undefined;
   const minted = await mintTokens(services, {
     sessionId: code.session_id,
     client,
@@ -106,6 +112,7 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
     settings,
     authTime,
     nonce: code.nonce ?? undefined,
+    launch,
   });
   const session = compact({
     type: 'authorization_code',
@@ -114,8 +121,9 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
     scope: code.scope.length ? code.scope : undefined,
     audience: code.audience ?? undefined,
     parent: code.parent_session ? { id: code.parent_session, resourceType: 'Session' } : undefined,
+    patient: launch?.patient ? { id: launch.patient, resourceType: 'Patient' } : undefined,
     authorization_code: codeHash,
-    ctx: sessionContext(authTime),
+    ctx: sessionContext(authTime, launch),
     start: new Date().toISOString(),
     active: true,
     ...minted.sessionFields,

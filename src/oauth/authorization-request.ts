@@ -5,6 +5,7 @@ import { parseScope } from './check-scope';
 import { registeredRedirectUris, type BrowserGrant } from './client-redirect-uris';
 import { grantSettingsOf, grantTypesOf, isPublicClient } from './grant-settings';
 import { invalidRequest, OAuthError } from './oauth-error';
+import { isResourceScope, parseSmartScope } from '../smart/smart-scope';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
@@ -31,6 +32,10 @@ export interface AuthorizationRequest extends RedirectTarget {
   loginHint?: string;
   idTokenHint?: string;
   audience?: string;
+  /** SMART EHR launch: the `launch` value of aidbox.smart/get-launch-uri. */
+  launch?: string;
+  /** Whether this is a SMART App Launch request (SMART scopes): `aud` must then name our FHIR base. */
+  smart: boolean;
 }
 
 const RESPONSE_TYPES: Record<string, BrowserGrant> = { code: 'authorization_code', token: 'implicit' };
@@ -113,8 +118,16 @@ export async function checkAuthorizationRequest(services: Services, params: Reco
   }
 
   const requestedScope = parseScope(params.scope);
+  const isType = (type: string) => services.registry.isResourceType(type);
+  // Malformed SMART scopes are invalid_scope; system/ scopes are for clients acting as themselves,
+  // never for a token issued to a person (SMART 2 scopes-and-launch-context).
+  const wellFormed = requestedScope.filter((entry) => {
+    const parsed = parseSmartScope(entry, isType);
+    return !(parsed.kind === 'resource' && parsed.scope.context === 'system');
+  });
   const allowed = await loadAllowedScopes(services, client);
-  const scope = allowed ? requestedScope.filter((entry) => allowed.has(entry)) : requestedScope;
+  const scope = allowed ? wellFormed.filter((entry) => allowed.has(entry)) : wellFormed;
+  const smart = requestedScope.some((entry) => isResourceScope(entry) || entry === 'launch' || entry.startsWith('launch/') || entry === 'fhirUser') || params.launch !== undefined;
 
   let maxAge: number | undefined;
   if (params.max_age !== undefined) {
@@ -123,6 +136,11 @@ export async function checkAuthorizationRequest(services: Services, params: Reco
   }
 
   const audience = params.aud;
+  // SMART App Launch: the app names the FHIR server it means to call, and it must be ours, so a
+  // token meant for one server is never handed to an app that asked on behalf of another.
+  if (smart && (audience === undefined || audience.replace(/\/+$/, '') !== `${services.config.baseUrl}/fhir`)) {
+    throw invalidRequest(`aud must be this server's FHIR base URL, ${services.config.baseUrl}/fhir`);
+  }
   if (audience !== undefined && !isOwnAudience(audience, services.config.baseUrl)) {
     try {
       checkAudience(audience, grantSettingsOf(client, grant).audience);
@@ -143,6 +161,8 @@ export async function checkAuthorizationRequest(services: Services, params: Reco
     loginHint: params.login_hint,
     idTokenHint: params.id_token_hint,
     audience,
+    launch: params.launch,
+    smart,
   };
 }
 

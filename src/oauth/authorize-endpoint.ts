@@ -11,9 +11,12 @@ import { grantSettingsOf } from './grant-settings';
 import { issueAuthorizationCode } from './issue-authorization-code';
 import { OAuthError } from './oauth-error';
 import { startSession } from './start-session';
+import { renderPatientPickerPage } from '../pages/patient-picker-page';
+import { describeSmartScope } from '../smart/describe-scope';
+import { loadEhrLaunch, spendEhrLaunch, type LaunchContext } from '../smart/launch-context';
 
 /** The parameters a consent form carries back unchanged: the authorization request itself. */
-const REQUEST_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'max_age', 'aud', 'id_token_hint', 'login_hint'];
+const REQUEST_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'max_age', 'aud', 'id_token_hint', 'login_hint', 'launch'];
 
 /** How the consent page words the standard scopes when no Scope resource describes them. */
 const STANDARD_TITLES: Record<string, string> = {
@@ -55,7 +58,9 @@ export async function authorizeEndpoint(ctx: RequestContext, req: ResourceReques
     }
     const scope = await decideConsent(ctx, req, request, person, decision, params);
     if (!Array.isArray(scope)) return scope;
-    return await issue(ctx, request, person, scope, req.method);
+    const launch = await resolveLaunch(ctx, req, request, person, scope, params);
+    if (!('context' in launch)) return launch;
+    return await issue(ctx, request, person, scope, req.method, launch);
   } catch (error) {
     if (error instanceof OAuthError) return authorizationError(target, issuer, error, req.method);
     throw error;
@@ -111,6 +116,12 @@ async function decideConsent(
 ): Promise<string[] | ResourceResponse> {
   const { client } = request;
   if (decision === 'deny') throw new OAuthError(400, 'access_denied', 'The person denied the request');
+  if (decision === 'patient') {
+    // The patient picker, after consent: the scopes stay those the person allowed.
+    if (client.resource.first_party === true) return request.scope;
+    const granted = await loadGrantedScopes(ctx.services.db, client.id, person.user.id);
+    if (granted) return request.scope.filter((scope) => granted.has(scope));
+  }
   if (decision === 'allow') {
     const chosen = new Set(Object.entries(params).filter(([name]) => /^scope_choice\.\d{1,4}$/.test(name)).map(([, value]) => value));
     // openid is the sign-in itself, not a permission: it is never offered for unticking.
@@ -136,7 +147,7 @@ async function consentPage(ctx: RequestContext, req: ResourceRequest, request: A
   const described = new Map(rows.map((row) => [row.scope, row]));
   const toChoice = (scope: string): ScopeChoice => {
     const found = described.get(scope);
-    return { scope, title: found?.title ?? STANDARD_TITLES[scope] ?? scope, description: found?.description ?? undefined };
+    return { scope, title: found?.title ?? STANDARD_TITLES[scope] ?? describeSmartScope(scope) ?? scope, description: found?.description ?? undefined };
   };
   const hidden: Record<string, string> = {};
   for (const name of REQUEST_PARAMS) if (params[name] !== undefined) hidden[name] = params[name];
@@ -153,12 +164,82 @@ async function consentPage(ctx: RequestContext, req: ResourceRequest, request: A
   return { status: 200, html, headers: pageHeaders(theme, { formTargets: [request.redirectUri] }), cookies: csrf.cookie ? [csrf.cookie] : undefined };
 }
 
+interface ResolvedLaunch {
+  context: LaunchContext | undefined;
+  /** The EHR launch to spend with the code. */
+  ehrLaunchHash?: string;
+}
+
+/**
+ * SMART launch context. An EHR launch brings its own (`launch`, from aidbox.smart/get-launch-uri).
+ * A standalone launch asking launch/patient gets the person's own Patient (User.fhirUser), or the
+ * patient they choose on the picker among those they may read — checked again when it is posted.
+ */
+async function resolveLaunch(
+  ctx: RequestContext, req: ResourceRequest, request: AuthorizationRequest, person: BrowserSession, scope: string[], params: Record<string, string>,
+): Promise<ResolvedLaunch | ResourceResponse> {
+  if (request.launch !== undefined) {
+    const launch = await loadEhrLaunch(ctx.services.db, request.launch, request.client.id, person.user.id);
+    return { context: { need_patient_banner: true, ...launch.context }, ehrLaunchHash: launch.hash };
+  }
+  if (!scope.includes('launch/patient')) return { context: undefined };
+  const fhirUser = person.user.resource.fhirUser as { id?: string; resourceType?: string } | undefined;
+  if (fhirUser?.resourceType === 'Patient' && fhirUser.id) return { context: { patient: fhirUser.id, need_patient_banner: false } };
+  if (req.method === 'POST' && params.decision === 'patient' && params.patient) {
+    if (await mayReadPatient(ctx, person, params.patient)) return { context: { patient: params.patient, need_patient_banner: true } };
+    return patientPicker(ctx, req, request, person, params, 'You cannot open that patient; choose another.');
+  }
+  if (request.prompt.has('none')) throw new OAuthError(400, 'interaction_required', 'A patient must be chosen');
+  return patientPicker(ctx, req, request, person, params);
+}
+
+/** A person's own view of the server: requests dispatched through the pipeline as them, AccessPolicies and all. */
+function asPerson(ctx: RequestContext, person: BrowserSession): RequestContext {
+  return { ...ctx, auth: { user: person.user, session: { id: person.id, resource: {} }, method: 'cookie', scope: [] } };
+}
+
+async function mayReadPatient(ctx: RequestContext, person: BrowserSession, id: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return false;
+  try {
+    const response = await ctx.dispatch(asPerson(ctx, person), { method: 'GET', url: `Patient/${id}`, headers: {}, body: undefined });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function patientLabel(resource: Record<string, unknown>, id: string): string {
+  const name = (Array.isArray(resource.name) ? resource.name[0] : undefined) as { text?: string; given?: string[]; family?: string } | undefined;
+  const text = name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ');
+  const born = typeof resource.birthDate === 'string' ? ` (born ${resource.birthDate})` : '';
+  return `${text || `Patient ${id}`}${born}`;
+}
+
+async function patientPicker(ctx: RequestContext, req: ResourceRequest, request: AuthorizationRequest, person: BrowserSession, params: Record<string, string>, error?: string): Promise<ResourceResponse> {
+  const { db, config } = ctx.services;
+  let patients: Array<{ id: string; label: string }> = [];
+  try {
+    const response = await ctx.dispatch(asPerson(ctx, person), { method: 'GET', url: 'Patient?_count=50&_sort=name', headers: {}, body: undefined });
+    const entries = ((response.body as { entry?: Array<{ resource: Record<string, unknown> }> } | undefined)?.entry ?? []);
+    patients = entries.map(({ resource }) => ({ id: String(resource.id), label: patientLabel(resource, String(resource.id)) }));
+  } catch {
+    // A person who may search no Patient sees an empty list: the picker says so.
+  }
+  const theme = await loadTheme(db);
+  const csrf = csrfToken(req.headers.cookie, config.baseUrl.startsWith('https:'));
+  const hidden: Record<string, string> = {};
+  for (const name of REQUEST_PARAMS) if (params[name] !== undefined) hidden[name] = params[name];
+  const html = renderPatientPickerPage({ theme, csrf: csrf.token, clientName: clientName(request.client), hidden, patients, error });
+  return { status: error ? 403 : 200, html, headers: pageHeaders(theme, { formTargets: [request.redirectUri] }), cookies: csrf.cookie ? [csrf.cookie] : undefined };
+}
+
 /** The code (RFC 6749 §4.1.2), or for the implicit grant the access token itself (§4.2.2, never a refresh token). */
-async function issue(ctx: RequestContext, request: AuthorizationRequest, person: BrowserSession, scope: string[], method: string): Promise<ResourceResponse> {
+async function issue(ctx: RequestContext, request: AuthorizationRequest, person: BrowserSession, scope: string[], method: string, launch: ResolvedLaunch): Promise<ResourceResponse> {
   const { services } = ctx;
   const issuer = services.config.baseUrl;
+  if (launch.ehrLaunchHash) await spendEhrLaunch(services.db, launch.ehrLaunchHash);
   if (request.grant === 'authorization_code') {
-    const code = await issueAuthorizationCode(services.db, request, person, scope);
+    const code = await issueAuthorizationCode(services.db, request, person, scope, launch.context);
     return authorizationResponse(request, issuer, { code }, method);
   }
   const { response } = await startSession(services, {

@@ -18,6 +18,11 @@ function mayIntrospect(caller: AuthenticatedClient, session: LoadedSession): boo
   return session.client?.id === caller.id || caller.resource.type === RESOURCE_SERVER;
 }
 
+function fhirUserOf(user: Record<string, unknown> | undefined, issuer: string): string | undefined {
+  const ref = user?.fhirUser as { id?: string; resourceType?: string } | undefined;
+  return ref?.id && ref.resourceType ? `${issuer}/fhir/${ref.resourceType}/${ref.id}` : undefined;
+}
+
 /**
  * POST /auth/introspect (RFC 7662). Only an authenticated client may ask (§2.1); expired, revoked,
  * unknown tokens (those of other issuers too), tokens of inactive users and tokens the caller may
@@ -51,6 +56,9 @@ export async function introspectEndpoint(req: AuthRequest): Promise<AuthResponse
       aud: body.audience ?? req.services.config.baseUrl,
       iss: req.services.config.baseUrl,
       sid: session.id,
+      // SMART: the launch patient and who the user is in FHIR terms.
+      patient: (body.patient as { id?: string } | undefined)?.id,
+      fhirUser: fhirUserOf(session.user?.resource, req.services.config.baseUrl),
     },
   };
 }

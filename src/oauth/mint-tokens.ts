@@ -3,6 +3,7 @@ import { hashSecret, newRandomToken } from '../auth/hash-secret';
 import type { Services } from '../interactions/interaction-context';
 import type { GrantSettings } from './grant-settings';
 import { userClaims } from './user-claims';
+import type { LaunchContext } from '../smart/launch-context';
 
 /**
  * A JWT must carry `exp`; when the client sets no access_token_expiration, this is its lifetime.
@@ -25,6 +26,25 @@ export interface TokenSubject {
   nonce?: string;
   /** Whether to issue a refresh token (the implicit grant never does, RFC 6749 §4.2.2). */
   noRefresh?: boolean;
+  /** SMART launch context, returned beside the tokens. */
+  launch?: LaunchContext;
+}
+
+/** SMART: the User's fhirUser as an absolute URL on our FHIR base. */
+function fhirUserUrl(user: Record<string, unknown>, issuer: string): string | undefined {
+  const ref = user.fhirUser as { id?: string; resourceType?: string } | undefined;
+  return ref?.id && ref.resourceType ? `${issuer}/fhir/${ref.resourceType}/${ref.id}` : undefined;
+}
+
+/** The launch context beside the tokens (SMART App Launch, "Launch context arrives with your access_token"). */
+function launchFields(launch: LaunchContext, issuer: string): Partial<TokenResponse> {
+  return {
+    ...(launch.patient ? { patient: launch.patient } : {}),
+    ...(launch.encounter ? { encounter: launch.encounter } : {}),
+    ...(launch.fhirContext ? { fhirContext: launch.fhirContext } : {}),
+    need_patient_banner: launch.need_patient_banner ?? Boolean(launch.patient),
+    smart_style_url: `${issuer}/.well-known/smart-style.json`,
+  };
 }
 
 /** OpenID Connect Core §3.1.3.6: the left half of the access token's SHA-256, base64url. */
@@ -41,6 +61,12 @@ export interface TokenResponse {
   id_token?: string;
   /** RFC 8693 §2.2.1: token exchange responses say what they issued. */
   issued_token_type?: string;
+  /** SMART App Launch launch context. */
+  patient?: string;
+  encounter?: string;
+  fhirContext?: unknown[];
+  need_patient_banner?: boolean;
+  smart_style_url?: string;
 }
 
 export interface MintedTokens {
@@ -86,8 +112,10 @@ export async function mintTokens(services: Services, subject: TokenSubject): Pro
         at_hash: atHash(accessToken),
         sid: subject.sessionId,
         ...userClaims(user.resource, scope),
+        ...(scope.includes('fhirUser') ? { fhirUser: fhirUserUrl(user.resource, issuer) } : {}),
       })
     : undefined;
+  const launch = subject.launch;
   return {
     response: {
       access_token: accessToken,
@@ -96,6 +124,7 @@ export async function mintTokens(services: Services, subject: TokenSubject): Pro
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       ...(scope.length ? { scope: scope.join(' ') } : {}),
       ...(idToken ? { id_token: idToken } : {}),
+      ...(launch ? launchFields(launch, issuer) : {}),
     },
     sessionFields: {
       access_token: hashSecret(accessToken),

@@ -11,6 +11,7 @@ import { grantSettingsOf, mayOmitSecret } from './grant-settings';
 import { mintTokens, type TokenResponse } from './mint-tokens';
 import { invalidGrant, invalidRequest } from './oauth-error';
 import { compact } from './start-session';
+import type { LaunchContext } from '../smart/launch-context';
 
 async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   const { services } = req;
@@ -35,6 +36,13 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
   const dead = whySessionIsDead({ ...session, resource: { ...body, exp: undefined } });
   if (dead) throw invalidGrant(dead);
   const granted = Array.isArray(body.scope) ? (body.scope as string[]) : [];
+  // SMART online_access: the refresh token lives only as long as the sign-in it came from.
+  const parent = (body.parent as { id?: string } | undefined)?.id;
+  if (granted.includes('online_access') && !granted.includes('offline_access') && parent) {
+    const signIn = await services.auth.cache.session(services.db, 'id', parent);
+    if (!signIn || whySessionIsDead(signIn)) throw invalidGrant('The sign-in this online_access token came from has ended');
+  }
+  const ctx = (body.ctx ?? {}) as { auth_time?: unknown; launch?: LaunchContext };
   const requested = parseScope(req.params.scope);
   checkScopeWithin(requested, granted);
   const scope = requested.length ? requested : granted;
@@ -48,9 +56,8 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
     // The refresh token's own lifetime counts from the grant, not from each refresh.
     settings: { ...settings, refresh_token: true, refresh_token_expiration: undefined },
     // A browser grant remembers when the person signed in; for the others it is when the grant began.
-    authTime: typeof (body.ctx as { auth_time?: unknown } | undefined)?.auth_time === 'number'
-      ? (body.ctx as { auth_time: number }).auth_time
-      : Math.floor(new Date(String(body.start)).getTime() / 1000),
+    authTime: typeof ctx.auth_time === 'number' ? ctx.auth_time : Math.floor(new Date(String(body.start)).getTime() / 1000),
+    launch: ctx.launch,
   });
   const rotated = compact({ ...body, ...minted.sessionFields, refresh_token_exp: body.refresh_token_exp, scope: scope.length ? scope : undefined });
   const claimed = await services.db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../interactions/interaction-context';
 import { mintTokens, type TokenResponse, type TokenSubject } from './mint-tokens';
+import type { LaunchContext } from '../smart/launch-context';
 
 /** What a grant knows when it starts a Session: the token subject, less what the Session gives it. */
 export interface SessionStart extends Omit<TokenSubject, 'sessionId' | 'authTime'> {
@@ -11,9 +12,12 @@ export interface SessionStart extends Omit<TokenSubject, 'sessionId' | 'authTime
   parent?: string;
 }
 
-/** What a Session remembers beyond the reference's fields, for refreshes: when the person signed in. */
-export function sessionContext(authTime: number): Record<string, unknown> {
-  return { auth_time: authTime };
+/**
+ * What a Session remembers beyond the reference's fields, for refreshes and for operators' SQL:
+ * when the person signed in, and the SMART launch context its tokens carry.
+ */
+export function sessionContext(authTime: number, launch?: LaunchContext): Record<string, unknown> {
+  return launch ? { auth_time: authTime, launch } : { auth_time: authTime };
 }
 
 /** Drops undefined fields: JSONB has no undefined, and absent reads better than null. */

@@ -17,6 +17,8 @@ import { updateOne } from '../interactions/update-resource';
 import type { AuthRequest, AuthResponse } from '../oauth/auth-request';
 import { deleteSessionEndpoint } from '../oauth/delete-session-endpoint';
 import { discoveryDocument } from '../oauth/discovery-document';
+import { smartConfiguration } from '../smart/smart-configuration';
+import { SMART_STYLE } from '../smart/smart-style';
 import { introspectEndpoint } from '../oauth/introspect-endpoint';
 import { accountEndpoint, revokeAppEndpoint } from '../oauth/account-endpoint';
 import { authorizeEndpoint } from '../oauth/authorize-endpoint';
@@ -99,6 +101,15 @@ function oauth(endpoint: (req: AuthRequest) => Promise<AuthResponse>): Handler {
   };
 }
 
+/** The SMART configuration lists the same grants and scopes as OpenID discovery does. */
+function smartDiscovery(issuer: string): unknown {
+  const openid = discoveryDocument(issuer);
+  return smartConfiguration(issuer, { grantTypes: openid.grant_types_supported as string[], scopes: SMART_SCOPES });
+}
+
+/** The scopes apps may ask for by name (resource scopes are a grammar, shown by example). */
+const SMART_SCOPES = ['openid', 'profile', 'email', 'fhirUser', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access', 'patient/*.rs', 'user/*.rs', 'system/*.rs', 'patient/*.cruds', 'user/*.cruds', 'system/*.cruds', 'patient/*.read', 'user/*.read', 'system/*.read', 'patient/*.*', 'user/*.*', 'system/*.*'];
+
 /** Metadata and keys: public, cacheable, no body. */
 const wellKnown = (build: (ctx: Parameters<Handler>[0]) => unknown, cache?: string): Handler => async (ctx) => ({
   status: 200,
@@ -127,6 +138,10 @@ const EDGE_ROUTES: Route[] = [
   edge('GET', '/.well-known/openid-configuration', 'oauth', wellKnown((ctx) => discoveryDocument(ctx.services.config.baseUrl))),
   edge('GET', '/.well-known/oauth-authorization-server', 'oauth', wellKnown((ctx) => discoveryDocument(ctx.services.config.baseUrl))),
   edge('GET', '/.well-known/jwks.json', 'oauth', wellKnown((ctx) => ctx.services.auth.keys.jwks(), 'public, max-age=300')),
+  // SMART App Launch discovery, at the server and at its FHIR base (where apps look: `iss` + path).
+  edge('GET', '/.well-known/smart-configuration', 'oauth', wellKnown((ctx) => smartDiscovery(ctx.services.config.baseUrl))),
+  edge('GET', '/fhir/.well-known/smart-configuration', 'oauth', wellKnown((ctx) => smartDiscovery(ctx.services.config.baseUrl))),
+  edge('GET', '/.well-known/smart-style.json', 'oauth', wellKnown(() => SMART_STYLE, 'public, max-age=3600')),
   // Pages for a person: sign-in, authorization and consent, the account, sign-out. They read the
   // browser's cookie themselves and are never answered to another origin (see cors.ts).
   edge('GET', '/auth/login', 'page', loginPageEndpoint, { public: true }),

@@ -19,6 +19,8 @@ import { createRouteMatcher, type MatchedRoute, type RouteMatcher } from './matc
 import type { Route } from './route';
 import { ROUTES } from './route-table';
 import { splitEntryUrl } from './split-entry-url';
+import { checkScopes, type ScopeGate } from '../smart/check-scopes';
+import { smartAccessOf } from '../smart/smart-access';
 
 /**
  * One request on its way through the stages: what the edge (or a bundle) hands in, and what each
@@ -50,6 +52,8 @@ export interface Exchange {
   plainJson?: boolean;
   raw?: Buffer;
   params?: Record<string, string>;
+  /** What a SMART token's scopes confine the handler to. */
+  gate?: ScopeGate;
   response?: ResourceResponse;
 }
 
@@ -72,6 +76,7 @@ const STAGES: ReadonlyArray<readonly [string, Stage]> = [
   ['authorize before the body', authorizeBeforeBody],
   ['read and parse the body', readAndParseBody],
   ['authorize', authorize],
+  ['check the token\'s scopes', checkTokenScopes],
   ['execute', execute],
 ];
 
@@ -175,7 +180,20 @@ async function authorize(x: Exchange): Promise<void> {
 
 async function execute(x: Exchange): Promise<void> {
   // Caches hear of the writes a handler commits from the change bus (src/db/change-bus.ts).
-  x.response = await x.matched!.route.handler(x.ctx, toRequest(x, x.body));
+  const ctx = x.gate ? { ...x.ctx, smart: x.gate } : x.ctx;
+  x.response = await x.matched!.route.handler(ctx, toRequest(x, x.body));
+}
+
+/**
+ * SMART scopes, after AccessPolicy: they narrow what a token may do, never widen it
+ * (src/smart/check-scopes.ts). Tokens without SMART resource scopes pass untouched.
+ */
+async function checkTokenScopes(x: Exchange): Promise<void> {
+  const { route, resourceType, id, compartment } = x.matched!;
+  if (!needsPolicy(route)) return;
+  const access = smartAccessOf(x.ctx.auth, (type) => x.ctx.services.registry.isResourceType(type));
+  if (!access) return;
+  x.gate = await checkScopes(x.ctx, access, { operation: route.operation!, resourceType, id, compartmentId: compartment?.id });
 }
 
 function policyRequestOf(x: Exchange, body: unknown) {

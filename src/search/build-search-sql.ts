@@ -6,7 +6,7 @@ import { badRequest } from '../errors/http-error';
 import { compartmentCondition } from './compartment-condition';
 import { dateCondition, lastUpdatedCondition, parsePrefixed } from './date-condition';
 import { sqlLiteral, sqlTextArray, toJsonPath } from './json-path';
-import { notSupported, type SearchQuery, type SearchTerm, type SortKey } from './parse-search-query';
+import { notSupported, type Restriction, type SearchQuery, type SearchTerm, type SortKey } from './parse-search-query';
 import { referenceCondition } from './reference-condition';
 import { dateSpanExpression, stringPaths } from './search-indexes';
 import type { SearchParameterDef } from './search-parameter';
@@ -68,7 +68,24 @@ function termCondition(query: SearchQuery, term: SearchTerm, sql: SqlParams, bas
 export function buildWhere(query: SearchQuery, sql: SqlParams, bases: readonly string[]): string {
   const conditions = query.terms.map((term) => termCondition(query, term, sql, bases));
   if (query.compartment) conditions.unshift(compartmentCondition(query.compartment, sql, bases));
+  if (query.restriction) conditions.unshift(restrictionWhere(query.restriction, sql, bases));
   return conditions.length ? conditions.join('\n  and ') : 'true';
+}
+
+/**
+ * A SMART token's restriction (src/smart/scope-restriction.ts) as one condition: any of its
+ * alternatives, each a compartment and search terms, built exactly as a search builds them — so the
+ * compartment is the same GIN-indexed containment a `?patient=` search uses.
+ */
+export function restrictionWhere(restriction: Restriction, sql: SqlParams, bases: readonly string[]): string {
+  if (!restriction.alternatives.length) return 'false';
+  const alternatives = restriction.alternatives.map((alternative) => {
+    const query = { resourceType: restriction.resourceType } as SearchQuery;
+    const parts = alternative.terms.map((term) => termCondition(query, term, sql, bases));
+    if (alternative.compartment) parts.unshift(compartmentCondition(alternative.compartment, sql, bases));
+    return parts.length ? `(${parts.join(' and ')})` : 'true';
+  });
+  return `(${alternatives.join(' or ')})`;
 }
 
 /** The first value of a parameter to order by; multi-valued elements sort by their least (or greatest) value. */

@@ -17,6 +17,22 @@ export interface SearchTerm {
   values: string[];
 }
 
+/** One way a resource may lie within a SMART token's scopes: in a compartment, and matching the scope's query. */
+export interface Alternative {
+  compartment?: Compartment;
+  terms: SearchTerm[];
+}
+
+/**
+ * What a SMART token may touch of one type for one permission: any of the alternatives (OR), added
+ * to a search's SQL as a condition (never applied after paging) and checked against stored rows
+ * and new content before reads and writes. Built by src/smart/scope-restriction.ts.
+ */
+export interface Restriction {
+  resourceType: string;
+  alternatives: Alternative[];
+}
+
 export interface SortKey {
   def: SearchParameterDef;
   descending: boolean;
@@ -40,6 +56,8 @@ export interface SearchQuery {
   echo: Array<[string, string]>;
   /** A compartment search (`Patient/123/Observation?…`): only resources in that compartment. */
   compartment?: Compartment;
+  /** What the caller's SMART scopes confine it to (src/smart/scope-restriction.ts). */
+  restriction?: Restriction;
 }
 
 export interface SearchOptions {

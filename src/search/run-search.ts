@@ -46,7 +46,7 @@ export function searchStatements(query: SearchQuery, bases: readonly string[], o
   const offset = sql.add((query.page - 1) * query.count);
   const columns = 'id, txid, cts, ts, status, resource';
   const tail = `order by ${buildOrderBy(query.sort)} limit ${limit} offset ${offset}`;
-  const text = query.terms.length || query.compartment
+  const text = query.terms.length || query.compartment || query.restriction
     ? `with matches as materialized (select ${columns} from ${table} where ${where})\n  select ${columns} from matches ${tail}`
     : `select ${columns} from ${table} ${tail}`;
   return { page: { text, values: sql.values }, count, matches };

@@ -105,9 +105,13 @@ describe('complex engine', () => {
   });
 });
 
-describe('engines that arrive later', () => {
-  it('accepts smart-on-fhir and never allows', () => {
-    expect(compilePolicy({ engine: 'smart-on-fhir' }).evaluate(makePolicyRequest())).toMatchObject({ effect: 'not-applicable' });
+describe('the smart-on-fhir engine', () => {
+  it('admits a credential with SMART resource scopes (the scope stage then decides), and nothing else', () => {
+    const policy = compilePolicy({ engine: 'smart-on-fhir' });
+    expect(policy.evaluate(makePolicyRequest())).toMatchObject({ effect: 'not-applicable' });
+    expect(policy.evaluate(makePolicyRequest({ session: { scope: ['openid', 'launch'] } }))).toMatchObject({ effect: 'not-applicable' });
+    expect(policy.evaluate(makePolicyRequest({ session: { scope: ['patient/Observation.rs'] } }))).toMatchObject({ effect: 'allow' });
+    expect(policy.evaluate(makePolicyRequest({ jwt: { scope: 'openid user/*.read' } }))).toMatchObject({ effect: 'allow' });
   });
 });
 

@@ -269,7 +269,8 @@ describe('consent', () => {
     const client = await createAppClient(server, { name: 'Vitals Viewer', scope: ['openid', 'profile', 'email', 'patient/*.read'], ...extra });
     const person = await signedInUser(server);
     const { verifier, challenge } = pkce();
-    const params = { response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, scope, state: 'c-1', code_challenge: challenge, code_challenge_method: 'S256' };
+    // aud: SMART scopes (patient/*.read) make it a SMART request, which must name our FHIR base.
+    const params = { response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, scope, state: 'c-1', aud: `${server.url}/fhir`, code_challenge: challenge, code_challenge_method: 'S256' };
     const page = await authorize(server, params, person.cookie).expect(200);
     const csrf = cookieOf(page.headers['set-cookie'] as unknown as string[], 'lockbox_csrf')!;
     return { client, person, verifier, params, page, csrf, cookie: `${person.cookie}; lockbox_csrf=${csrf}` };

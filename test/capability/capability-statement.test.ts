@@ -33,6 +33,35 @@ describe('GET /fhir/metadata', () => {
     expect(byType('User').searchParam.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['userName', 'email', 'identifier', 'inactive']));
   });
 
+  it('names the SMART-on-FHIR service and its OAuth endpoints, at the root of the server, in rest.security', async () => {
+    const { body } = await server.anonymous.get('/fhir/metadata').expect(200);
+    const { security } = body.rest[0];
+    expect(security.cors).toBe(true);
+    expect(security.service).toEqual([
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+        text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+      },
+    ]);
+    const base = server.services.config.baseUrl;
+    expect(base).not.toMatch(/\/fhir$/);
+    expect(security.extension).toEqual([
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'authorize', valueUri: `${base}/auth/authorize` },
+          { url: 'token', valueUri: `${base}/auth/token` },
+          { url: 'introspect', valueUri: `${base}/auth/introspect` },
+          { url: 'revoke', valueUri: `${base}/auth/revoke` },
+          { url: 'manage', valueUri: `${base}/auth/account` },
+        ],
+      },
+    ]);
+    // The stored-format metadata names the same endpoints.
+    const stored = await server.anonymous.get('/metadata').expect(200);
+    expect(stored.body.rest[0].security).toEqual(security);
+  });
+
   it('is generated from the same registry the server searches with: every advertised parameter is accepted', async () => {
     const { body } = await server.http.get('/fhir/metadata').expect(200);
     const observation = body.rest[0].resource.find((resource: { type: string }) => resource.type === 'Observation');

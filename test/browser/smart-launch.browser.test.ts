@@ -141,6 +141,12 @@ describe('SMART App Launch with fhirclient in a browser', () => {
     const { alice, bob } = await createPatients();
     const { app } = await standaloneApp();
     const user = await createUser(server);
+    // The picker offers the patients the person may read, by their own AccessPolicies.
+    await server.http.put(`/AccessPolicy/${user.id}-reads-patients`).send({
+      engine: 'matcho',
+      link: [{ id: user.id, resourceType: 'User' }],
+      matcho: { 'request-method': 'get', params: { 'resource/type': 'Patient' } },
+    }).expect(201);
     const page = await newPage();
 
     await page.goto(app.launchUrl);
@@ -151,27 +157,31 @@ describe('SMART App Launch with fhirclient in a browser', () => {
     await page.getByRole('button', { name: 'Allow' }).click();
 
     await arriveAt(page, onServer('/auth/authorize'), 'the patient picker');
-    await page.getByRole('radio', { name: new RegExp(bob.family) }).waitFor();
-    await page.getByRole('radio', { name: new RegExp(alice.family) }).check();
+    // Both patients are offered, Bob not preselected: the person's choice is what counts.
+    await page.getByRole('radio', { name: new RegExp(alice.family) }).waitFor();
+    const bobsRadio = page.getByRole('radio', { name: new RegExp(bob.family) });
+    expect(await bobsRadio.isChecked()).toBe(false);
+    await bobsRadio.check();
     await page.screenshot({ path: screenshotPath('smart-patient-picker'), fullPage: true });
-    await page.getByRole('button', { name: /Continue|Allow|Select/ }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
 
     await arriveAt(page, (url) => url.href.startsWith(app.redirectUrl), "the app's redirect page");
     const result = await appResult(page);
-    expect(result.patient).toBe(alice.id);
-    expect(result.read).toEqual({ resourceType: 'Patient', id: alice.id });
+    expect(result.patient).toBe(bob.id);
+    expect(result.need_patient_banner).toBe(true);
+    expect(result.read).toEqual({ resourceType: 'Patient', id: bob.id });
     expect(result.scope?.split(' ')).toEqual(expect.arrayContaining(['launch/patient', 'openid', 'fhirUser', 'patient/*.rs']));
     expect(result.has_id_token).toBe(true);
-    expect(result.observations).toEqual(alice.observations.sort());
+    expect(result.observations).toEqual(bob.observations);
     // A search without a patient parameter is confined to the launch patient's compartment all the same.
-    expect(result.allObservations).toEqual(alice.observations.sort());
-    expect(await page.locator('#patient-name').textContent()).toBe(`Alice ${alice.family}`);
+    expect(result.allObservations).toEqual(bob.observations);
+    expect(await page.locator('#patient-name').textContent()).toBe(`Bob ${bob.family}`);
     await page.screenshot({ path: screenshotPath('smart-app-standalone'), fullPage: true });
 
     // Another patient, and their Observations, are out of the granted compartment.
-    expect((await appRequest(page, `Patient/${bob.id}`)).status).toBe(403);
-    expect((await appRequest(page, `Observation/${bob.observations[0]}`)).status).toBe(403);
-    expect(await appRequest(page, `Observation?patient=${bob.id}`)).toMatchObject({ status: 200, ids: [] });
+    expect((await appRequest(page, `Patient/${alice.id}`)).status).toBe(403);
+    expect((await appRequest(page, `Observation/${alice.observations[0]}`)).status).toBe(403);
+    expect(await appRequest(page, `Observation?patient=${alice.id}`)).toMatchObject({ status: 200, ids: [] });
   });
 
   it('standalone patient launch by a person who is a Patient: no picker, the launch patient is their own record', async () => {
@@ -190,6 +200,7 @@ describe('SMART App Launch with fhirclient in a browser', () => {
     const result = await appResult(page);
     expect(result.patient).toBe(alice.id);
     expect(result.fhirUser).toBe(`Patient/${alice.id}`);
+    expect(result.need_patient_banner).toBe(false);
     expect(result.read).toEqual({ resourceType: 'Patient', id: alice.id });
     expect(result.observations).toEqual(alice.observations.sort());
     expect(result.allObservations).toEqual(alice.observations.sort());
@@ -228,11 +239,20 @@ describe('SMART App Launch with fhirclient in a browser', () => {
     await arriveAt(page, (url) => url.href.startsWith(app.redirectUrl), "the app's redirect page");
     const result = await appResult(page);
     expect(result.patient).toBe(bob.id);
+    expect(result.need_patient_banner).toBe(true);
     expect(result.read).toEqual({ resourceType: 'Patient', id: bob.id });
     expect(result.scope?.split(' ')).toEqual(expect.arrayContaining(['launch', 'patient/*.rs']));
     expect(result.observations).toEqual(bob.observations);
     expect(result.allObservations).toEqual(bob.observations);
     expect((await appRequest(page, `Patient/${alice.id}`)).status).toBe(403);
     await page.screenshot({ path: screenshotPath('smart-app-ehr-launch'), fullPage: true });
+
+    // The launch value is single-use: opening the same launch URL again, still signed in, gets the
+    // app an error instead of a second token for that context.
+    const again = await page.context().newPage();
+    await again.goto(uri);
+    await arriveAt(again, (url) => url.href.startsWith(app.redirectUrl), "the app's redirect page");
+    await again.locator('#error:not([hidden])').waitFor();
+    expect(await again.locator('#error').textContent()).toMatch(/^invalid_request\b/);
   });
 });

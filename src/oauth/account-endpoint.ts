@@ -3,7 +3,7 @@ import { renderAccountPage } from '../pages/account-page';
 import { csrfToken } from '../pages/csrf';
 import { loadTheme } from '../pages/load-theme';
 import { pageHeaders } from '../pages/page-headers';
-import { clientName } from './authorize-endpoint';
+import { clientName } from './client-name';
 import { findBrowserSession } from './find-browser-session';
 import { checkCsrf } from '../pages/csrf';
 import { deleteResource } from '../store/resource-store';

@@ -7,6 +7,9 @@ import { grantSettingsOf, grantTypesOf, isPublicClient } from './grant-settings'
 import { invalidRequest, OAuthError } from './oauth-error';
 import { isResourceScope, parseSmartScope } from '../smart/smart-scope';
 
+/** The parameters a consent form carries back unchanged: the authorization request itself. */
+export const REQUEST_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'max_age', 'aud', 'id_token_hint', 'login_hint', 'launch'];
+
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
 /** Where an answer of the authorization endpoint goes, once the client and redirect URI are known good. */

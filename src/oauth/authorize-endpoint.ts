@@ -3,7 +3,7 @@ import { renderConsentPage, type ScopeChoice } from '../pages/consent-page';
 import { checkCsrf, csrfToken } from '../pages/csrf';
 import { loadTheme } from '../pages/load-theme';
 import { pageHeaders } from '../pages/page-headers';
-import { checkAuthorizationRequest, checkRedirectTarget, type AuthorizationRequest } from './authorization-request';
+import { checkAuthorizationRequest, checkRedirectTarget, REQUEST_PARAMS, type AuthorizationRequest } from './authorization-request';
 import { authorizationError, authorizationResponse } from './authorization-response';
 import { isCovered, loadGrantedScopes, recordGrant } from './consent';
 import { findBrowserSession, type BrowserSession } from './find-browser-session';
@@ -11,12 +11,10 @@ import { grantSettingsOf } from './grant-settings';
 import { issueAuthorizationCode } from './issue-authorization-code';
 import { OAuthError } from './oauth-error';
 import { startSession } from './start-session';
-import { renderPatientPickerPage } from '../pages/patient-picker-page';
+import { clientName } from './client-name';
+import { resolveLaunch, type ResolvedLaunch } from '../smart/resolve-launch';
 import { describeSmartScope } from '../smart/describe-scope';
-import { loadEhrLaunch, spendEhrLaunch, type LaunchContext } from '../smart/launch-context';
-
-/** The parameters a consent form carries back unchanged: the authorization request itself. */
-const REQUEST_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'max_age', 'aud', 'id_token_hint', 'login_hint', 'launch'];
+import { spendEhrLaunch } from '../smart/launch-context';
 
 /** How the consent page words the standard scopes when no Scope resource describes them. */
 const STANDARD_TITLES: Record<string, string> = {
@@ -28,8 +26,6 @@ const STANDARD_TITLES: Record<string, string> = {
   offline_access: 'Keep access while you are away (offline access)',
 };
 
-export const clientName = (client: { id: string; resource: Record<string, unknown> }) =>
-  String((client.resource.smart as { name?: string } | undefined)?.name ?? client.resource.name ?? client.id);
 
 /**
  * GET and POST /auth/authorize (RFC 6749 §3.1, OpenID Connect Core §3.1.2), one stage per line:
@@ -116,8 +112,8 @@ async function decideConsent(
 ): Promise<string[] | ResourceResponse> {
   const { client } = request;
   if (decision === 'deny') throw new OAuthError(400, 'access_denied', 'The person denied the request');
-  if (decision === 'patient') {
-    // The patient picker, after consent: the scopes stay those the person allowed.
+  if (decision === 'patient' || decision === 'encounter') {
+    // The patient and encounter pickers, after consent: the scopes stay those the person allowed.
     if (client.resource.first_party === true) return request.scope;
     const granted = await loadGrantedScopes(ctx.services.db, client.id, person.user.id);
     if (granted) return request.scope.filter((scope) => granted.has(scope));
@@ -162,75 +158,6 @@ async function consentPage(ctx: RequestContext, req: ResourceRequest, request: A
     choices: request.scope.filter((scope) => scope !== 'openid').map(toChoice),
   });
   return { status: 200, html, headers: pageHeaders(theme, { formTargets: [request.redirectUri] }), cookies: csrf.cookie ? [csrf.cookie] : undefined };
-}
-
-interface ResolvedLaunch {
-  context: LaunchContext | undefined;
-  /** The EHR launch to spend with the code. */
-  ehrLaunchHash?: string;
-}
-
-/**
- * SMART launch context. An EHR launch brings its own (`launch`, from aidbox.smart/get-launch-uri).
- * A standalone launch asking launch/patient gets the person's own Patient (User.fhirUser), or the
- * patient they choose on the picker among those they may read — checked again when it is posted.
- */
-async function resolveLaunch(
-  ctx: RequestContext, req: ResourceRequest, request: AuthorizationRequest, person: BrowserSession, scope: string[], params: Record<string, string>,
-): Promise<ResolvedLaunch | ResourceResponse> {
-  if (request.launch !== undefined) {
-    const launch = await loadEhrLaunch(ctx.services.db, request.launch, request.client.id, person.user.id);
-    return { context: { need_patient_banner: true, ...launch.context }, ehrLaunchHash: launch.hash };
-  }
-  if (!scope.includes('launch/patient')) return { context: undefined };
-  const fhirUser = person.user.resource.fhirUser as { id?: string; resourceType?: string } | undefined;
-  if (fhirUser?.resourceType === 'Patient' && fhirUser.id) return { context: { patient: fhirUser.id, need_patient_banner: false } };
-  if (req.method === 'POST' && params.decision === 'patient' && params.patient) {
-    if (await mayReadPatient(ctx, person, params.patient)) return { context: { patient: params.patient, need_patient_banner: true } };
-    return patientPicker(ctx, req, request, person, params, 'You cannot open that patient; choose another.');
-  }
-  if (request.prompt.has('none')) throw new OAuthError(400, 'interaction_required', 'A patient must be chosen');
-  return patientPicker(ctx, req, request, person, params);
-}
-
-/** A person's own view of the server: requests dispatched through the pipeline as them, AccessPolicies and all. */
-function asPerson(ctx: RequestContext, person: BrowserSession): RequestContext {
-  return { ...ctx, auth: { user: person.user, session: { id: person.id, resource: {} }, method: 'cookie', scope: [] } };
-}
-
-async function mayReadPatient(ctx: RequestContext, person: BrowserSession, id: string): Promise<boolean> {
-  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return false;
-  try {
-    const response = await ctx.dispatch(asPerson(ctx, person), { method: 'GET', url: `Patient/${id}`, headers: {}, body: undefined });
-    return response.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-function patientLabel(resource: Record<string, unknown>, id: string): string {
-  const name = (Array.isArray(resource.name) ? resource.name[0] : undefined) as { text?: string; given?: string[]; family?: string } | undefined;
-  const text = name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ');
-  const born = typeof resource.birthDate === 'string' ? ` (born ${resource.birthDate})` : '';
-  return `${text || `Patient ${id}`}${born}`;
-}
-
-async function patientPicker(ctx: RequestContext, req: ResourceRequest, request: AuthorizationRequest, person: BrowserSession, params: Record<string, string>, error?: string): Promise<ResourceResponse> {
-  const { db, config } = ctx.services;
-  let patients: Array<{ id: string; label: string }> = [];
-  try {
-    const response = await ctx.dispatch(asPerson(ctx, person), { method: 'GET', url: 'Patient?_count=50&_sort=name', headers: {}, body: undefined });
-    const entries = ((response.body as { entry?: Array<{ resource: Record<string, unknown> }> } | undefined)?.entry ?? []);
-    patients = entries.map(({ resource }) => ({ id: String(resource.id), label: patientLabel(resource, String(resource.id)) }));
-  } catch {
-    // A person who may search no Patient sees an empty list: the picker says so.
-  }
-  const theme = await loadTheme(db);
-  const csrf = csrfToken(req.headers.cookie, config.baseUrl.startsWith('https:'));
-  const hidden: Record<string, string> = {};
-  for (const name of REQUEST_PARAMS) if (params[name] !== undefined) hidden[name] = params[name];
-  const html = renderPatientPickerPage({ theme, csrf: csrf.token, clientName: clientName(request.client), hidden, patients, error });
-  return { status: error ? 403 : 200, html, headers: pageHeaders(theme, { formTargets: [request.redirectUri] }), cookies: csrf.cookie ? [csrf.cookie] : undefined };
 }
 
 /** The code (RFC 6749 §4.1.2), or for the implicit grant the access token itself (§4.2.2, never a refresh token). */

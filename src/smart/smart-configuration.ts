@@ -16,6 +16,7 @@ export const SMART_CAPABILITIES = [
   'context-ehr-patient',
   'context-ehr-encounter',
   'context-standalone-patient',
+  'context-standalone-encounter',
   'context-banner',
   'context-style',
   'permission-offline',

@@ -17,7 +17,7 @@ const DEFINED_CAPABILITIES = [
   'client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric',
   'sso-openid-connect',
   'context-banner', 'context-style',
-  'context-ehr-patient', 'context-ehr-encounter', 'context-standalone-patient',
+  'context-ehr-patient', 'context-ehr-encounter', 'context-standalone-patient', 'context-standalone-encounter',
   'permission-offline', 'permission-online', 'permission-patient', 'permission-user', 'permission-v1', 'permission-v2',
 ];
 
@@ -76,7 +76,7 @@ describe('.well-known/smart-configuration (SMART App Launch 2.2 conformance.html
     const capabilities = document.capabilities as string[];
     expect(capabilities).toEqual([
       'launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric',
-      'context-ehr-patient', 'context-ehr-encounter', 'context-standalone-patient',
+      'context-ehr-patient', 'context-ehr-encounter', 'context-standalone-patient', 'context-standalone-encounter',
       'context-banner', 'context-style', 'permission-offline', 'permission-online', 'permission-patient', 'permission-user',
       'permission-v1', 'permission-v2', 'sso-openid-connect', 'authorize-post',
     ]);

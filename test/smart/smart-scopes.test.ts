@@ -200,6 +200,30 @@ describe('launch', () => {
   });
 });
 
+describe('standalone launch/encounter', () => {
+  it('after the patient, a picker of that patient’s visits the person may read', async () => {
+    await server.http.put('/fhir/Encounter/bob-visit').send({ resourceType: 'Encounter', id: 'bob-visit', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/bob' }, type: [{ text: 'Check-up' }], period: { start: '2026-11-30T10:00:00Z' } }).expect((r) => expect(r.status).toBeLessThan(300));
+    await server.http.put('/fhir/Encounter/alice-visit').send({ resourceType: 'Encounter', id: 'alice-visit', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/alice' } }).expect((r) => expect(r.status).toBeLessThan(300));
+    const client = await createSmartApp(server, { scope: ['launch/patient', 'launch/encounter', 'patient/*.rs'] });
+    const reader = await signedInUser(server);
+    await server.http.put(`/AccessPolicy/read-all-${reader.id}`).send({ engine: 'matcho', matcho: { user: { id: reader.id }, 'request-method': 'get' } }).expect((r) => expect(r.status).toBeLessThan(300));
+    const { verifier, challenge } = pkce();
+    const params = { response_type: 'code', client_id: client, redirect_uri: REDIRECT, scope: 'launch/patient launch/encounter patient/*.rs', aud: `${server.url}/fhir`, code_challenge: challenge, code_challenge_method: 'S256' };
+    const patients = await authorize(server, params, reader.cookie).expect(200);
+    const csrf = cookieOf(patients.headers['set-cookie'] as unknown as string[], 'lockbox_csrf')!;
+    const cookie = `${reader.cookie}; lockbox_csrf=${csrf}`;
+    const visits = await server.anonymous.post('/auth/authorize').type('form').set('cookie', cookie).send({ ...formOf(patients.text), patient: 'bob', decision: 'patient' }).expect(200);
+    expect(visits.text).toContain('Choose a visit');
+    expect(visits.text).toContain('Check-up (2026-11-30)');
+    expect(visits.text).not.toContain('alice-visit');
+    const wrong = await server.anonymous.post('/auth/authorize').type('form').set('cookie', cookie).send({ ...formOf(visits.text), encounter: 'alice-visit', decision: 'encounter' }).expect(403);
+    expect(wrong.text).toContain('choose another');
+    const chosen = await server.anonymous.post('/auth/authorize').type('form').set('cookie', cookie).send({ ...formOf(visits.text), encounter: 'bob-visit', decision: 'encounter' }).expect(303);
+    const token = await requestToken(server, { grant_type: 'authorization_code', code: answerOf(chosen.headers.location).code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: client }).expect(200);
+    expect(token.body).toMatchObject({ patient: 'bob', encounter: 'bob-visit' });
+  });
+});
+
 describe('refresh tokens', () => {
   it('online_access: the refresh token dies with the sign-in it came from; a refresh may narrow, never widen', async () => {
     const client = await createSmartApp(server, { scope: ['launch', 'online_access', 'patient/*.rs', 'patient/Observation.rs'] });

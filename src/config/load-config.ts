@@ -28,6 +28,8 @@ export interface Config {
    * them without credentials.
    */
   readonly corsAllowedOrigins: readonly string[];
+  /** BOX_METRICS_PUBLIC: GET /metrics answers anyone, not only callers a policy allows operation `Metrics`. */
+  readonly metricsPublic: boolean;
 }
 
 export interface AuthSettings {
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
     devMode: flag(env, 'BOX_SECURITY_DEV_MODE'),
     createUsersFromForeignTokens: flag(env, 'BOX_SECURITY_INTROSPECTION_CREATE_USER'),
     corsAllowedOrigins: origins(env, 'BOX_CORS_ALLOWED_ORIGINS'),
+    metricsPublic: flag(env, 'BOX_METRICS_PUBLIC'),
     auth: Object.freeze({
       rootClientSecret: env.BOX_ROOT_CLIENT_SECRET || undefined,
       adminPassword: adminPassword(env),

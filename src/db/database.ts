@@ -25,8 +25,18 @@ export interface Queryable {
   wrote(resourceType: string): boolean;
 }
 
+/** How busy a connection pool is, as `pg.Pool` counts it. */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  /** Queries and transactions waiting for a connection. */
+  waiting: number;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pg' | 'pglite';
+  /** The pool's use now (PostgreSQL); PGlite has one connection and no pool. */
+  poolUse?(): PoolUse;
   /** Committed writes to resources: this process's, and every process's by NOTIFY (change-bus.ts). */
   readonly changes: ChangeBus;
   /** Runs fn inside BEGIN/COMMIT; a throw rolls everything back. */

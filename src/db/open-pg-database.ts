@@ -45,6 +45,7 @@ export async function openPgDatabase(url: string, poolSize: number): Promise<Dat
   return {
     kind: 'pg',
     changes,
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     ...queryable(pool),
     ...announcedAtOnce(changes),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

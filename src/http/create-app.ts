@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from '../errors/http-error';
 import { toOperationOutcome } from '../errors/to-operation-outcome';
 import type { ResourceResponse, Services } from '../interactions/interaction-context';
+import { metricsOf } from '../metrics/metrics-of';
+import { createRequestRecorder } from '../metrics/request-recorder';
 import { createErrorRenderer } from '../pipeline/render-error';
 import type { RouteKind } from '../pipeline/route';
 import { createPipeline, type Exchange } from '../pipeline/run-pipeline';
@@ -56,16 +58,19 @@ function write(res: ServerResponse, status: number, headers: Record<string, stri
  * The HTTP edge: node:http in, the pipeline (src/pipeline/run-pipeline.ts), node:http out.
  *   request id → parse the URL → the pipeline's stages → write the response in the negotiated
  *   format (JSON or YAML for resources, JSON for OAuth, HTML for pages) → any throw → the one
- *   error renderer (src/pipeline/render-error.ts).
+ *   error renderer (src/pipeline/render-error.ts) → one log line and the request metrics
+ *   (src/metrics/request-recorder.ts).
  */
 export function createApp(services: Services): RequestListener {
   const pipeline = createPipeline(services);
   const errors = createErrorRenderer(services.logger);
   const scheme = new URL(services.config.baseUrl).protocol.replace(':', '');
+  const record = createRequestRecorder(services.logger, metricsOf(services));
 
   function respond(res: ServerResponse, kind: RouteKind, response: ResourceResponse, wire: WireFormat, fhir: boolean): void {
     const headers = response.headers ?? {};
     if (response.html !== undefined) return write(res, response.status, headers, { contentType: 'text/html; charset=utf-8', text: response.html }, response.cookies);
+    if (response.text !== undefined) return write(res, response.status, headers, { contentType: response.text.contentType, text: response.text.value }, response.cookies);
     if (response.body === undefined) return write(res, response.status, headers, undefined, response.cookies);
     if (kind !== 'resource' && kind !== 'rpc') return write(res, response.status, headers, { contentType: 'application/json; charset=utf-8', text: JSON.stringify(response.body) }, response.cookies);
     const { contentType, text } = serialize(response.body, wire, fhir);
@@ -73,6 +78,7 @@ export function createApp(services: Services): RequestListener {
   }
 
   return (req, res) => {
+    const started = performance.now();
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -106,6 +112,8 @@ export function createApp(services: Services): RequestListener {
       respond(res, exchange.matched!.route.kind, response, exchange.wire ?? 'json', exchange.matched!.route.format === 'fhir' && !exchange.plainJson);
     };
 
+    const finish = () => record({ requestId, method, route: exchange?.matched?.route, status: res.statusCode, started, auth: exchange?.ctx.auth });
+
     run().catch((error) => {
       if (res.headersSent) return void res.destroy();
       try {
@@ -122,6 +130,6 @@ export function createApp(services: Services): RequestListener {
         const outcome = toOperationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Unexpected server error; request id ${requestId}` }], requestId);
         write(res, 500, {}, { contentType: 'application/json; charset=utf-8', text: JSON.stringify(outcome) });
       }
-    });
+    }).then(finish);
   };
 }

@@ -107,6 +107,8 @@ export interface ResourceResponse {
   headers?: Record<string, string>;
   /** A page for a person: written as text/html instead of serializing body. */
   html?: string;
+  /** Text of another media type, written as is (the Prometheus exposition of GET /metrics). */
+  text?: { contentType: string; value: string };
   /** Set-Cookie values, one header each. */
   cookies?: string[];
 }

@@ -4,6 +4,7 @@ import type { Grant } from './grant';
 import { findGrant } from './grant-registry';
 import { grantTypesOf } from './grant-settings';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from './oauth-error';
+import { metricsOf } from '../metrics/metrics-of';
 
 function checkGrantType(params: Record<string, string>): Grant {
   const grantType = params.grant_type;
@@ -29,5 +30,6 @@ export async function tokenEndpoint(req: AuthRequest): Promise<AuthResponse> {
   const client = await authenticateClient(req.services, presented, grant.secretRequired, req.address);
   checkClientGrant(grant, client);
   const body = await grant.issue(req, client);
+  metricsOf(req.services).tokenIssued(grant.type);
   return { status: 200, body, headers: { ...NO_STORE } };
 }

@@ -28,6 +28,7 @@ import { revokeEndpoint } from '../oauth/revoke-endpoint';
 import { tokenEndpoint } from '../oauth/token-endpoint';
 import { userinfoEndpoint } from '../oauth/userinfo-endpoint';
 import { rpcAccessBeforeBody, rpcEndpoint, testPolicyAlias } from '../rpc/rpc-handlers';
+import { METRICS_OPERATION, metricsEndpoint } from '../metrics/metrics-endpoint';
 import type { CapabilityEntry, Handler, Route } from './route';
 
 /**
@@ -135,6 +136,7 @@ const edge = (method: string, path: string, kind: Route['kind'], handler: Handle
 
 const EDGE_ROUTES: Route[] = [
   edge('GET', '/health', 'health', async () => ({ status: 200, body: { status: 'pass' } }), { public: true }),
+  edge('GET', '/metrics', 'resource', metricsEndpoint, { operation: METRICS_OPERATION, selfAuthorized: true }),
   edge('GET', '/.well-known/openid-configuration', 'oauth', wellKnown((ctx) => discoveryDocument(ctx.services.config.baseUrl))),
   edge('GET', '/.well-known/oauth-authorization-server', 'oauth', wellKnown((ctx) => discoveryDocument(ctx.services.config.baseUrl))),
   edge('GET', '/.well-known/jwks.json', 'oauth', wellKnown((ctx) => ctx.services.auth.keys.jwks(), 'public, max-age=300')),

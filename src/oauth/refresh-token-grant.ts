@@ -7,9 +7,9 @@ import type { AuthenticatedClient } from './authenticate-client';
 import type { Grant } from './grant';
 import { checkScopeWithin, parseScope } from './check-scope';
 import { endSession } from './end-session';
-import { grantSettingsOf, mayOmitSecret } from './grant-settings';
+import { grantSettingsOf, isPublicClient, isPublicPasswordClient, mayOmitSecret } from './grant-settings';
 import { mintTokens, type TokenResponse } from './mint-tokens';
-import { invalidGrant, invalidRequest } from './oauth-error';
+import { invalidClient, invalidGrant, invalidRequest } from './oauth-error';
 import { compact } from './start-session';
 import type { LaunchContext } from '../smart/launch-context';
 
@@ -29,6 +29,9 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
   const body = session.resource;
   // RFC 6749 §10.4: a refresh token is bound to the client it was issued to.
   if (session.client?.id !== client.id) throw invalidGrant('The refresh token was issued to another client');
+  // Without the secret, only a session of a grant the client may use without it can be refreshed:
+  // a client public for the code flow still needs its secret for a password session that did.
+  if (!client.withSecret && !mayRefreshWithoutSecret(client.resource, String(body.type))) throw invalidClient('Refreshing this session needs the client secret', false);
   const now = Math.floor(Date.now() / 1000);
   if (body.active === false) throw invalidGrant('The session has ended');
   if (typeof body.refresh_token_exp === 'number' && body.refresh_token_exp <= now) throw invalidGrant('The refresh token has expired');
@@ -74,6 +77,12 @@ async function issue(req: AuthRequest, client: AuthenticatedClient): Promise<Tok
   });
   if (!claimed) throw await revokeReplayed(services, session.id);
   return minted.response;
+}
+
+function mayRefreshWithoutSecret(client: Record<string, unknown>, sessionType: string): boolean {
+  if (sessionType === 'password') return isPublicPasswordClient(client);
+  if (sessionType === 'authorization_code' || sessionType === 'implicit') return isPublicClient(client);
+  return false;
 }
 
 /** RFC 9700 §4.14.2: the legitimate client and an attacker both hold the token; neither keeps the session. */

@@ -255,6 +255,15 @@ describe('the code', () => {
     expect(response.status).toBe(401);
   });
 
+  it("a password session's refresh still needs the secret when the password grant does, though the client is public for codes", async () => {
+    const client = await createAppClient(server, { grant_types: ['authorization_code', 'password'], auth: { authorization_code: { redirect_uri: REDIRECT, secret_required: false }, password: { secret_required: true, refresh_token: true } } });
+    const person = await signedInUser(server);
+    const tokens = await requestToken(server, { grant_type: 'password', username: person.userName, password: person.password }, client).expect(200);
+    const without = await requestToken(server, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: client.id });
+    expect(without.status).toBe(401);
+    await requestToken(server, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, client).expect(200);
+  });
+
   it('a public client refreshes without a secret', async () => {
     const { client, verifier, code } = await codeFor();
     const tokens = await redeem(code, client.id, verifier).expect(200);
